@@ -1,0 +1,13 @@
+import type { Rule } from '../src/core/rule.ts';
+import { adminMfa } from './admin-mfa.ts';
+import { mfaCoverage } from './mfa-coverage.ts';
+
+/**
+ * Every built-in rule, in the order results are reported. Add a rule here (and its controls to
+ * `control-catalog.ts` if new); `index.test.ts` checks ids and control mappings.
+ */
+export const allRules: readonly Rule[] = Object.freeze([mfaCoverage, adminMfa]);
+
+export function findRule(id: string): Rule | undefined {
+  return allRules.find((r) => r.id === id);
+}

@@ -1,0 +1,51 @@
+import { ACCOUNT_CLASSES } from '../src/evaluate/snapshot-view.ts';
+import type { AccountClass } from '../src/evaluate/snapshot-view.ts';
+
+/**
+ * Wording shared by the ratio rules, so every summary reads the same way in reports.
+ */
+
+/**
+ * `0.875` → `87.5%`: one decimal, rounded DOWN, so a failing 94.96% reads `94.9%`, never a
+ * passing-looking `95.0%`. The tiny epsilon undoes float noise (0.57 * 1000 = 569.999…).
+ */
+export function formatPercent(ratio: number): string {
+  return `${(Math.floor(ratio * 1000 + 1e-9) / 10).toFixed(1)}%`;
+}
+
+/** Thresholds are written by people (`0.95`), so show them as written: `95%`, `97.5%`. */
+export function formatThreshold(threshold: number): string {
+  return `${Number((threshold * 100).toFixed(2))}%`;
+}
+
+export const CLASS_LABELS: Record<AccountClass, string> = {
+  human: 'human',
+  guest: 'guest',
+  service: 'service',
+  shared_mailbox: 'shared mailbox',
+  break_glass: 'break-glass',
+  disabled: 'disabled',
+  future_hire: 'future hire',
+};
+
+/** `excluded 4 accounts (2 guest, 1 service, 1 disabled)`, or '' when nothing was excluded. */
+export function describeExcluded(counts: ReadonlyMap<AccountClass, number>): string {
+  // Fixed class order, so the same counts always read the same.
+  const parts = ACCOUNT_CLASSES.filter((c) => (counts.get(c) ?? 0) > 0).map((c) => `${counts.get(c)} ${CLASS_LABELS[c]}`);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return '';
+  return `excluded ${total} account${total === 1 ? '' : 's'} (${parts.join(', ')})`;
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+/** Joins the non-empty clauses of a summary with `; `. */
+export function join(...clauses: string[]): string {
+  return clauses.filter((c) => c !== '').join('; ');
+}
+
+export function sum<T>(items: readonly T[], f: (t: T) => number): number {
+  return items.reduce((acc, t) => acc + f(t), 0);
+}

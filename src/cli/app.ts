@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import { readFile } from 'node:fs/promises';
+import type { AgentConfig } from '../core/config.ts';
+import { loadConfig } from '../core/config.ts';
+import { createLogger } from '../core/logger.ts';
+import { SecretRegistry } from '../core/secrets.ts';
+import { AgentError } from '../core/errors.ts';
+import { loadConnectorRegistry, type ConnectorRegistry } from '../collect/connector-registry.ts';
+import type { EvidenceStore } from '../store/evidence-store.ts';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import { createHttpContext, httpContextOptionsFromConfig } from '../http/request-with-retry.ts';
+import type { HttpContext } from '../http/http-context.ts';
+
+/** Everything a command needs, opened once and closed once. */
+export interface App {
+  config: AgentConfig;
+  store: EvidenceStore;
+  log: Logger;
+  secrets: SecretRegistry;
+  registry: ConnectorRegistry;
+  /** A fresh HTTP context per connector instance (pacing budgets are per tenant). */
+  httpFor: (instance: string) => HttpContext;
+  close(): Promise<void>;
+}
+
+export interface OpenAppOptions {
+  config: AgentConfig;
+  env?: NodeJS.ProcessEnv;
+  logLevel?: string;
+  /** Extra CA PEM trusted besides `http.caFile` (the demo's local double). */
+  extraCa?: string;
+}
+
+export async function openApp(opts: OpenAppOptions): Promise<App> {
+  const { config } = opts;
+  const secrets = new SecretRegistry(opts.env ?? process.env);
+  const log = createLogger({ level: opts.logLevel ?? config.log.level, secrets });
+  const registry = await loadConnectorRegistry();
+  let ca = opts.extraCa ?? null;
+  if (config.http.caFile) {
+    try {
+      ca = [ca, await readFile(config.http.caFile, 'utf8')].filter(Boolean).join('\n');
+    } catch (e) {
+      throw new AgentError('config_invalid', `http.caFile: cannot read ${config.http.caFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
+    }
+  }
+  const store = await openSqliteStore(config.store.path);
+  const httpFor = () => createHttpContext(httpContextOptionsFromConfig(config.http, ca));
+  return { config, store, log, secrets, registry, httpFor, close: () => store.close() };
+}
+
+export async function openAppFromFile(file: string, extra: Omit<OpenAppOptions, 'config'> = {}): Promise<App> {
+  const { config } = await loadConfig(file);
+  return openApp({ ...extra, config });
+}

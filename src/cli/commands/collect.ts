@@ -1,0 +1,32 @@
+import type { App } from '../app.ts';
+import { collectAndEvaluate, selectOrgs } from '../pipeline.ts';
+import { createProgress } from '../progress.ts';
+import { overallExitStatus, renderResults } from '../../report/results-text.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { RuleResult } from '../../core/rule.ts';
+
+export interface CollectCommandOptions {
+  org?: string;
+  json?: boolean;
+  signal: AbortSignal;
+  now: () => Date;
+  out: NodeJS.WritableStream;
+}
+
+export async function collectCommand(app: App, opts: CollectCommandOptions): Promise<number> {
+  const progress = createProgress();
+  const all: { org: string; runId: number; results: RuleResult[] }[] = [];
+  let interrupted = false;
+  for (const i of selectOrgs(app, opts.org)) {
+    const { run, evaluation } = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress });
+    if (!evaluation) {
+      interrupted = true;
+      break;
+    }
+    all.push({ org: run.org, runId: run.id, results: evaluation.results });
+    if (!opts.json) opts.out.write(`\n${run.org} — run ${run.id}\n${renderResults(evaluation.results)}\n`);
+  }
+  if (opts.json) opts.out.write(`${JSON.stringify(all, null, 2)}\n`);
+  if (interrupted) return EXIT.interrupted;
+  return all.every((a) => overallExitStatus(a.results) === 'ok') ? EXIT.ok : EXIT.findings;
+}

@@ -1,0 +1,17 @@
+import type { App } from '../app.ts';
+import { EXIT } from '../exit-codes.ts';
+
+/** Recomputes every hash and each organisation's chain; exit 4 and the first changed run if anything differs. */
+export async function verifyCommand(app: App, opts: { json?: boolean; out: NodeJS.WritableStream }): Promise<number> {
+  const report = await app.store.verify();
+  if (opts.json) {
+    opts.out.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (report.ok) {
+    opts.out.write(`OK: ${report.runsChecked} runs, ${report.pagesChecked} pages and ${report.evaluationsChecked} evaluations match their hashes; every organisation's chain is unbroken.\n`);
+  } else {
+    opts.out.write(`TAMPERED: ${report.message}\n`);
+    for (const p of report.problems.slice(1, 20)) opts.out.write(`  also run ${p.runId} (${p.kind}): ${p.detail}\n`);
+    if (report.problems.length > 20) opts.out.write(`  … ${report.problems.length - 20} more problems (--json lists all)\n`);
+  }
+  return report.ok ? EXIT.ok : EXIT.integrity;
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { AgentError, ConfigError, UsageError } from '../core/errors.ts';
+import { EXIT } from './exit-codes.ts';
+import { openAppFromFile, type App } from './app.ts';
+import { TOOL_VERSION } from './version.ts';
+import { collectCommand } from './commands/collect.ts';
+import { evaluateCommand } from './commands/evaluate.ts';
+import { resultsCommand } from './commands/results.ts';
+import { runsCommand } from './commands/runs.ts';
+import { verifyCommand } from './commands/verify.ts';
+import { checkCommand } from './commands/check.ts';
+import { initCommand } from './commands/init.ts';
+import { demoCommand } from './commands/demo.ts';
+
+const DEFAULT_CONFIG = process.env.EVIDENTIA_CONFIG ?? 'evidentia.yaml';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of 1 or more');
+  return n;
+}
+
+/** Shared by every command: turns any error into one line on stderr and a documented exit code. */
+function exitCodeFor(e: unknown): number {
+  if (e instanceof ConfigError || e instanceof UsageError) return EXIT.usage;
+  if (e instanceof AgentError) {
+    if (e.code === 'config_missing' || e.code === 'config_invalid' || e.code === 'secret_missing' || e.code === 'usage' || e.code === 'not_found') return EXIT.usage;
+    if (e.code === 'store_failed' || e.code === 'store_locked') return EXIT.store;
+    if (e.code === 'aborted') return EXIT.interrupted;
+  }
+  return EXIT.internal;
+}
+
+export async function main(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    io.stderr.write(`\n${sig}: stopping after the current pages; what was read is kept (press again to quit now)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const now = () => new Date();
+  const signal = controller.signal;
+  let app: App | undefined;
+  const withApp = async (cmd: Command, fn: (app: App) => Promise<number>): Promise<number> => {
+    const { config } = cmd.optsWithGlobals<{ config: string }>();
+    app = await openAppFromFile(config);
+    return fn(app);
+  };
+  let code: number = EXIT.ok;
+  const program = new Command('evidentia')
+    .description('Collects ISO/IEC 27001:2022 evidence from the systems where your identities live.')
+    .version(TOOL_VERSION)
+    .option('-c, --config <file>', 'config file (or EVIDENTIA_CONFIG)', DEFAULT_CONFIG)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('demo')
+    .description('full run against the built-in simulated Microsoft 365 tenant (no cloud account, no network)')
+    .option('--users <n>', 'size of the simulated tenant', positiveInt, 60)
+    .option('--dir <dir>', 'where the demo keeps its store and config', '.evidentia')
+    .option('--unlicensed', 'simulate a tenant without Entra ID P1/P2')
+    .action(async (o: { users: number; dir: string; unlicensed?: boolean }) => {
+      code = await demoCommand({ ...o, unlicensed: o.unlicensed === true, signal, now, out: io.stdout });
+    });
+  program
+    .command('init')
+    .description('write a commented example config')
+    .option('--out <file>', 'where to write it', 'evidentia.yaml')
+    .action(async (o: { out: string }) => {
+      code = await initCommand({ out: o.out, stdout: io.stdout });
+    });
+  program
+    .command('check')
+    .description('check credentials, permissions and licences of every connector (reads no data)')
+    .option('--org <id>', 'only this organisation')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { org?: string; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => checkCommand(a, { ...o, signal, now, out: io.stdout }));
+    });
+  program
+    .command('collect')
+    .description('collect evidence from every connector, store it, evaluate the rules')
+    .option('--org <id>', 'only this organisation')
+    .option('--json', 'print the results as JSON')
+    .action(async (o: { org?: string; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => collectCommand(a, { ...o, signal, now, out: io.stdout }));
+    });
+  program
+    .command('evaluate')
+    .description('re-evaluate a stored run offline (no network)')
+    .requiredOption('--run <id>', 'run id (see `evidentia runs`)', positiveInt)
+    .option('--json', 'print the results as JSON')
+    .action(async (o: { run: number; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => evaluateCommand(a, { ...o, now, out: io.stdout }));
+    });
+  program
+    .command('results')
+    .description('show the latest stored results')
+    .option('--org <id>', 'only this organisation')
+    .option('--run <id>', 'the results of this run', positiveInt)
+    .option('--json', 'machine-readable output')
+    .action(async (o: { org?: string; run?: number; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => resultsCommand(a, { ...o, out: io.stdout }));
+    });
+  program
+    .command('runs')
+    .description('list stored runs')
+    .option('--org <id>', 'only this organisation')
+    .option('--limit <n>', 'at most this many, newest first', positiveInt, 20)
+    .option('--json', 'machine-readable output')
+    .action(async (o: { org?: string; limit: number; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => runsCommand(a, { ...o, out: io.stdout }));
+    });
+  program
+    .command('verify')
+    .description('recompute every evidence hash and chain; exit 4 if anything changed')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => verifyCommand(a, { ...o, out: io.stdout }));
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; commander already printed its one-line message.
+      code = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    } else {
+      code = exitCodeFor(e);
+      const message = e instanceof Error ? e.message : String(e);
+      const scrubbed = app ? app.secrets.scrub(message) : message;
+      io.stderr.write(code === EXIT.internal ? `evidentia: internal error: ${scrubbed} (this is a bug: please report it; set log.level to debug in the config for details)\n` : `evidentia: ${scrubbed}\n`);
+    }
+  } finally {
+    await app?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (code === EXIT.ok && signal.aborted) code = EXIT.interrupted;
+  return code;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && pathToFileURL(resolve(process.argv[1])).href === import.meta.url;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`evidentia: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  );
+}

@@ -1,0 +1,50 @@
+import { configDigest } from '../core/config-digest.ts';
+import { UsageError } from '../core/errors.ts';
+import { resolveConnectors } from '../collect/connector-registry.ts';
+import { runCollection, type CollectEvent } from '../collect/run-collection.ts';
+import { evaluateStoredRun } from '../evaluate/evaluate-run.ts';
+import type { EvaluationRecord, RunRecord, BeginRun } from '../store/evidence-store.ts';
+import { allRules } from '../../rules/index.ts';
+import type { App } from './app.ts';
+import { TOOL_VERSION } from './version.ts';
+
+export interface OrgRunResult {
+  run: RunRecord;
+  evaluation: EvaluationRecord | null;
+}
+
+/** The organisations a command acts on: `--org` or all of them. */
+export function selectOrgs(app: App, org: string | undefined): number[] {
+  if (org === undefined) return app.config.organisations.map((_, i) => i);
+  const i = app.config.organisations.findIndex((o) => o.id === org);
+  if (i < 0) throw new UsageError(`--org ${org}: no such organisation in the config; known: ${app.config.organisations.map((o) => o.id).join(', ')}`);
+  return [i];
+}
+
+/**
+ * One run: collect every connector of the org, seal the evidence, evaluate every rule from the
+ * store, store the results. An interrupted run is sealed as such and not evaluated.
+ */
+export async function collectAndEvaluate(
+  app: App,
+  orgIndex: number,
+  opts: { signal: AbortSignal; now: () => Date; trigger: BeginRun['trigger']; onEvent?: (e: CollectEvent) => void },
+): Promise<OrgRunResult> {
+  const org = app.config.organisations[orgIndex]!;
+  const connectors = resolveConnectors(app.config, orgIndex, app.registry);
+  const { run } = await runCollection({
+    store: app.store,
+    org: org.id,
+    connectors,
+    httpFor: app.httpFor,
+    secrets: app.secrets,
+    log: app.log,
+    signal: opts.signal,
+    now: opts.now,
+    run: { toolVersion: TOOL_VERSION, configDigest: configDigest(app.config, org.id), trigger: opts.trigger },
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+  });
+  if (run.status === 'interrupted') return { run, evaluation: null };
+  const evaluation = await evaluateStoredRun(app.store, run.id, app.config, allRules, opts.now);
+  return { run, evaluation };
+}

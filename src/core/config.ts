@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { AgentError, ConfigError } from './errors.ts';
+
+/**
+ * The one YAML config file. Everything is validated here with zod so that a mistake is reported
+ * once, as one line naming the key path, before anything touches a tenant or the store.
+ * Connector blocks are checked again by their connector's own schema (see `resolveConnectors`).
+ */
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, starting with a letter or digit');
+
+export const connectorBlock = z
+  .object({
+    /** Which connector: `m365`, later `google-workspace`, `aws-iam`, … */
+    type: z.string().min(1),
+    /** This instance's id, unique within the organisation; stored with all its evidence. */
+    id: slug,
+  })
+  .loose();
+export type ConnectorBlock = z.infer<typeof connectorBlock>;
+
+/** Lists of accounts (by username/UPN/email, case-insensitive) the rules treat as a class. */
+export const accountLists = z
+  .object({
+    /** Emergency access accounts: excluded from sign-in-based rules, still required to hold strong MFA. */
+    breakGlass: z.array(z.string().min(1)).default([]),
+    /** Non-human accounts (service, workload, integration users). */
+    service: z.array(z.string().min(1)).default([]),
+    sharedMailbox: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const organisation = z
+  .object({
+    id: slug,
+    name: z.string().min(1),
+    connectors: z.array(connectorBlock).min(1, 'at least one connector is needed'),
+    accounts: accountLists.default({ breakGlass: [], service: [], sharedMailbox: [] }),
+    /** Per-rule parameter overrides for this organisation, on top of the top-level `rules`. */
+    rules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  })
+  .strict();
+export type OrganisationConfig = z.infer<typeof organisation>;
+
+export const pacingBudget = z
+  .object({
+    /** Requests allowed per interval. */
+    intervalCap: z.number().int().positive(),
+    intervalMs: z.number().int().positive(),
+    concurrency: z.number().int().positive().default(4),
+  })
+  .strict();
+export type PacingBudgetConfig = z.infer<typeof pacingBudget>;
+
+export const configSchema = z
+  .object({
+    store: z.object({ path: z.string().min(1).default('./evidentia.db') }).strict().default({ path: './evidentia.db' }),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn') })
+      .strict()
+      .default({ level: 'warn' }),
+    http: z
+      .object({
+        /** PEM file of extra CAs to trust (TLS-inspecting proxy). */
+        caFile: z.string().min(1).optional(),
+        /** Override a pacing budget by family (e.g. `graph-reports`); defaults follow vendor quotas. */
+        pacing: z.record(z.string(), pacingBudget).default({}),
+        maxAttempts: z.number().int().min(1).max(10).default(5),
+        /** The longest single wait honoured from a Retry-After header before giving up on the stream. */
+        maxRetryAfterMs: z.number().int().positive().default(120_000),
+        timeoutMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .default({ pacing: {}, maxAttempts: 5, maxRetryAfterMs: 120_000, timeoutMs: 60_000 }),
+    /** Rule parameters for every organisation, e.g. `mfa-coverage: { threshold: 0.95 }`. */
+    rules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    organisations: z.array(organisation).min(1, 'at least one organisation is needed'),
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof configSchema>;
+
+/** `a.b[0].c` from a zod issue path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+/** One line per problem: the first issue decides the message (the one a person fixes first). */
+export function configErrorFromZod(error: z.ZodError, prefix: readonly PropertyKey[] = []): ConfigError {
+  const issue = error.issues[0];
+  if (!issue) return new ConfigError(formatPath(prefix), 'is invalid');
+  const path = formatPath([...prefix, ...issue.path]);
+  return new ConfigError(path || '(top level)', describeIssue(issue));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against \`evidentia init\``;
+    case 'invalid_type':
+      return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeInput(issue.input)}`;
+    default:
+      return issue.message;
+  }
+}
+
+function describeInput(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  return typeof input === 'object' ? 'a mapping' : typeof input;
+}
+
+export interface LoadedConfig {
+  config: AgentConfig;
+  /** Absolute path of the file it came from; relative paths inside resolve against its folder. */
+  file: string;
+}
+
+export async function loadConfig(file: string): Promise<LoadedConfig> {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new AgentError(
+      'config_missing',
+      code === 'ENOENT' ? `config file ${file} does not exist; create one with \`evidentia init\`` : `cannot read config file ${file} (${code ?? 'error'})`,
+      { cause: e },
+    );
+  }
+  return { config: parseConfigText(text, abs), file: abs };
+}
+
+export function parseConfigText(text: string, file = 'config'): AgentConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const line = err.linePos?.[0];
+    throw new ConfigError('', `${file}${line ? `:${line.line}:${line.col}` : ''}: not valid YAML (${err.code}: ${err.message.split('\n')[0]})`);
+  }
+  const raw: unknown = doc.toJS();
+  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (!parsed.success) throw configErrorFromZod(parsed.error);
+  const config = parsed.data;
+  if (!isAbsolute(config.store.path) && file !== 'config') config.store.path = resolve(dirname(file), config.store.path);
+  checkUniqueIds(config);
+  return config;
+}
+
+function checkUniqueIds(config: AgentConfig): void {
+  const orgs = new Set<string>();
+  config.organisations.forEach((org, i) => {
+    if (orgs.has(org.id)) throw new ConfigError(`organisations[${i}].id`, `"${org.id}" is used by another organisation; ids must be unique`);
+    orgs.add(org.id);
+    const ids = new Set<string>();
+    org.connectors.forEach((c, j) => {
+      if (ids.has(c.id)) throw new ConfigError(`organisations[${i}].connectors[${j}].id`, `"${c.id}" is used by another connector of this organisation; ids must be unique`);
+      ids.add(c.id);
+    });
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * Every error the agent raises on purpose is an AgentError with a stable `code` (for tests, exit
+ * codes and the evidence record) and a message a person can act on. `cause` keeps the original
+ * error for debug logs; messages never carry secrets (callers pass redacted detail only).
+ */
+export type AgentErrorCode =
+  | 'config_invalid'
+  | 'config_missing'
+  | 'secret_missing'
+  | 'usage'
+  | 'not_found'
+  | 'store_failed'
+  | 'store_locked'
+  | 'foreign_origin'
+  | 'next_link_loop'
+  | 'http_failed'
+  | 'auth_failed'
+  | 'denied'
+  | 'unlicensed'
+  | 'throttled'
+  | 'invalid_response'
+  | 'aborted'
+  | 'internal';
+
+export class AgentError extends Error {
+  readonly code: AgentErrorCode;
+
+  constructor(code: AgentErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AgentError';
+    this.code = code;
+  }
+}
+
+/** A config file or value is wrong; `path` is the YAML key path (e.g. `organisations[0].connectors[1].tenantId`). */
+export class ConfigError extends AgentError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('config_invalid', path ? `${path}: ${message}` : message, options);
+    this.name = 'ConfigError';
+    this.path = path;
+  }
+}
+
+/** The command line was used wrongly. */
+export class UsageError extends AgentError {
+  constructor(message: string) {
+    super('usage', message);
+    this.name = 'UsageError';
+  }
+}
+
+export function isAgentError(e: unknown): e is AgentError {
+  return e instanceof AgentError;
+}
+
+/** One line for a human, without a stack; unknown errors keep only their message. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

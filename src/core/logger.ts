@@ -1,0 +1,47 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+import type { SecretRegistry } from './secrets.ts';
+
+/**
+ * Logs go to stderr as JSON (stdout is kept for results and `--json` output). Two layers keep
+ * secrets out: pino's path redaction for fields that hold credentials by name, and a final scrub
+ * of every secret value the run resolved, wherever it appears (an error message quoting a URL, say).
+ */
+const REDACT_PATHS = [
+  'secret',
+  'password',
+  'token',
+  'accessToken',
+  'access_token',
+  'clientSecret',
+  'client_secret',
+  'authorization',
+  'headers.authorization',
+  'headers.Authorization',
+  '*.secret',
+  '*.password',
+  '*.token',
+  '*.accessToken',
+  '*.clientSecret',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+];
+
+export interface LoggerOptions {
+  level: string;
+  secrets?: SecretRegistry;
+  destination?: DestinationStream;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const secrets = opts.secrets;
+  return pino(
+    {
+      level: opts.level,
+      base: undefined,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      hooks: secrets ? { streamWrite: (line: string) => secrets.scrub(line) } : {},
+    },
+    opts.destination ?? pino.destination({ fd: 2, sync: true }),
+  );
+}

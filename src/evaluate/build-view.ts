@@ -1,0 +1,113 @@
+import type { Account, Entity, EntityKind, EntityOf } from '../core/model.ts';
+import { AgentError } from '../core/errors.ts';
+import { outcomeUsableFor } from '../core/stream-outcome.ts';
+import type { StreamOutcome } from '../core/stream-outcome.ts';
+import type { StoredSnapshot } from '../store/evidence-store.ts';
+import { createAccountClassifier } from '../identity/account-class.ts';
+import type { AccountLists } from '../identity/account-class.ts';
+import type { AccountClassification, Availability, SnapshotView, SourceInfo } from './snapshot-view.ts';
+
+export interface BuildViewOptions {
+  /** The organisation's `accounts` lists; an `OrganisationConfig` can be passed as is. */
+  accounts?: AccountLists;
+}
+
+/**
+ * Builds the read-only view rules evaluate, from one stored run and nothing else. Everything that
+ * could differ between two evaluations of the same run is pinned: `asOf` is the run's start (not the
+ * wall clock), entities and outcomes are sorted, so re-evaluation gives identical results.
+ */
+export function buildSnapshotView(snapshot: StoredSnapshot, options: BuildViewOptions = {}): SnapshotView {
+  const asOf = new Date(snapshot.run.startedAt);
+  if (Number.isNaN(asOf.getTime())) {
+    throw new AgentError('internal', `run ${snapshot.run.id} has no valid start time ("${snapshot.run.startedAt}"); it cannot be evaluated`);
+  }
+
+  const outcomes = Object.freeze([...snapshot.outcomes].sort(compareOutcomes));
+  const byKind = indexByKind(snapshot.entities);
+  const byKey = new Map<string, Entity>();
+  for (const e of snapshot.entities) {
+    const id = keyId(e.kind, e.source.instance, e.key);
+    // Keys are unique per (instance, kind) by contract; keep the first so look-ups are stable.
+    if (!byKey.has(id)) byKey.set(id, e);
+  }
+
+  const classify = createAccountClassifier(options.accounts);
+  const classes = new WeakMap<Account, AccountClassification>();
+
+  return {
+    org: snapshot.run.org,
+    runId: snapshot.run.id,
+    asOf,
+    sources: distinctSources(outcomes),
+    outcomes,
+    entities<K extends EntityKind>(kind: K): readonly EntityOf<K>[] {
+      return (byKind.get(kind) ?? EMPTY) as readonly EntityOf<K>[];
+    },
+    find<K extends EntityKind>(kind: K, instance: string, key: string): EntityOf<K> | undefined {
+      return byKey.get(keyId(kind, instance, key)) as EntityOf<K> | undefined;
+    },
+    availability(kind: EntityKind, fields: readonly string[] = []): Availability {
+      const streams = outcomes.filter((o) => o.entity === kind);
+      if (streams.length === 0) return { usable: false, reasons: [`no configured connector collects ${kind}`] };
+      const reasons: string[] = [];
+      for (const o of streams) {
+        const { usable, why } = outcomeUsableFor(o, fields);
+        if (!usable) reasons.push(why ?? `${o.instance}/${o.stream} cannot be used`);
+      }
+      return { usable: reasons.length === 0, reasons };
+    },
+    accountClass(account: Account): AccountClassification {
+      let c = classes.get(account);
+      if (!c) {
+        c = classify(account, asOf);
+        classes.set(account, c);
+      }
+      return c;
+    },
+    evidenceFor(kind: EntityKind): string[] {
+      const hashes = new Set<string>();
+      for (const o of outcomes) {
+        if (o.entity !== kind) continue;
+        for (const h of snapshot.pageHashes[`${o.instance}/${o.stream}`] ?? []) hashes.add(h);
+      }
+      return [...hashes].sort();
+    },
+  };
+}
+
+const EMPTY: readonly Entity[] = Object.freeze([]);
+
+function keyId(kind: string, instance: string, key: string): string {
+  return `${kind}\u0000${instance}\u0000${key}`;
+}
+
+function indexByKind(entities: readonly Entity[]): Map<EntityKind, readonly Entity[]> {
+  const map = new Map<EntityKind, Entity[]>();
+  for (const e of entities) {
+    const list = map.get(e.kind);
+    if (list) list.push(e);
+    else map.set(e.kind, [e]);
+  }
+  // Sorted so results do not depend on the order the store happens to return rows in.
+  for (const list of map.values()) list.sort((a, b) => cmp(a.source.instance, b.source.instance) || cmp(a.key, b.key));
+  return new Map([...map].map(([k, v]) => [k, Object.freeze(v)]));
+}
+
+function distinctSources(outcomes: readonly StreamOutcome[]): readonly SourceInfo[] {
+  const seen = new Map<string, SourceInfo>();
+  for (const o of outcomes) {
+    const id = `${o.connector}\u0000${o.instance}`;
+    if (!seen.has(id)) seen.set(id, { connector: o.connector, instance: o.instance });
+  }
+  return Object.freeze([...seen.values()].sort((a, b) => cmp(a.instance, b.instance) || cmp(a.connector, b.connector)));
+}
+
+function compareOutcomes(a: StreamOutcome, b: StreamOutcome): number {
+  return cmp(a.instance, b.instance) || cmp(a.stream, b.stream) || cmp(a.entity, b.entity);
+}
+
+/** Code-unit order, not locale order: the same on every machine. */
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,25 @@
+import type { AgentConfig } from '../core/config.ts';
+import { canonicalJson, sha256Hex } from '../core/canonical-json.ts';
+import { AgentError } from '../core/errors.ts';
+import type { Rule } from '../core/rule.ts';
+import type { EvaluationRecord, EvidenceStore } from '../store/evidence-store.ts';
+import { buildSnapshotView } from './build-view.ts';
+import { evaluateRules } from './run-rules.ts';
+
+/**
+ * Evaluates a stored run from the store alone (no network) and stores the evaluation. The org's
+ * current config supplies account lists and rule parameters; their digest is stored with the
+ * results, so a changed threshold is visible in the evidence.
+ */
+export async function evaluateStoredRun(store: EvidenceStore, runId: number, config: AgentConfig, rules: readonly Rule[], now: () => Date): Promise<EvaluationRecord> {
+  const snapshot = await store.loadSnapshot(runId);
+  const orgIndex = config.organisations.findIndex((o) => o.id === snapshot.run.org);
+  if (orgIndex < 0) {
+    throw new AgentError('not_found', `run ${runId} belongs to organisation "${snapshot.run.org}", which is not in the config; add it back to evaluate this run`);
+  }
+  const org = config.organisations[orgIndex]!;
+  const view = buildSnapshotView(snapshot, { accounts: org.accounts });
+  const { results, params } = evaluateRules(view, rules, { global: config.rules, org: org.rules }, { global: 'rules', org: `organisations[${orgIndex}].rules` });
+  const paramsDigest = sha256Hex(canonicalJson({ params, accounts: org.accounts }));
+  return store.recordEvaluation(runId, { evaluatedAt: now().toISOString(), paramsDigest, results });
+}

@@ -1,0 +1,138 @@
+import type { z } from 'zod';
+import { configErrorFromZod } from '../core/config.ts';
+import { AgentError, ConfigError, describeError } from '../core/errors.ts';
+import { ruleResult } from '../core/rule.ts';
+import type { Rule, RuleResult, RuleVerdict } from '../core/rule.ts';
+import type { SnapshotView } from './snapshot-view.ts';
+
+/** Rule parameters as written in the config: rule id → param name → value. */
+export type RuleParamsMap = Record<string, Record<string, unknown>>;
+
+export interface RuleParamsConfig {
+  /** The top-level `rules:` block, applied to every organisation. */
+  global?: RuleParamsMap;
+  /** This organisation's `rules:` block; a value here overrides the same one in `global`. */
+  org?: RuleParamsMap;
+}
+
+export interface ParamPaths {
+  /** @default 'rules' */
+  global?: string;
+  /** The org block's key path, e.g. `organisations[2].rules`. @default 'organisation.rules' */
+  org?: string;
+}
+
+export interface Evaluation {
+  /** One result per rule, in the order the rules were given (registration order). */
+  results: RuleResult[];
+  /** Effective parameters per rule id, in the same order: what the caller hashes into `paramsDigest`. */
+  params: RuleParamsMap;
+}
+
+/**
+ * Merges and validates every rule's parameters before anything is evaluated, so a config mistake is
+ * one `ConfigError` naming the key path (`rules.mfa-coverage.threshold`), not a half-done evaluation.
+ * Unknown rule ids are rejected too: a misspelt id would otherwise silently leave the default in force.
+ */
+export function resolveRuleParams(rules: readonly Rule[], config: RuleParamsConfig = {}, paths: ParamPaths = {}): RuleParamsMap {
+  const globalPath = paths.global ?? 'rules';
+  const orgPath = paths.org ?? 'organisation.rules';
+  const ids = new Set<string>();
+  for (const rule of rules) {
+    if (ids.has(rule.id)) throw new AgentError('internal', `rule id "${rule.id}" is registered twice`);
+    ids.add(rule.id);
+  }
+  for (const [path, block] of [[globalPath, config.global], [orgPath, config.org]] as const) {
+    for (const id of Object.keys(block ?? {})) {
+      if (!ids.has(id)) throw new ConfigError(`${path}.${id}`, `no rule has this id; known rules: ${[...ids].join(', ')}`);
+    }
+  }
+
+  const out: RuleParamsMap = {};
+  for (const rule of rules) {
+    const global = config.global?.[rule.id] ?? {};
+    const org = config.org?.[rule.id] ?? {};
+    // Global values are checked on their own first, so an error points at the block that holds it.
+    parseParams(rule.paramsSchema, global, [globalPath, rule.id]);
+    out[rule.id] = parseParams(rule.paramsSchema, { ...global, ...org }, [orgPath, rule.id]);
+  }
+  return out;
+}
+
+function parseParams(schema: z.ZodType<Record<string, unknown>>, input: unknown, prefix: readonly string[]): Record<string, unknown> {
+  // `reportInput` lets the message say what was given ("expected number, got string"); without it
+  // zod 4 leaves `input` out and every wrong type would read as "is required".
+  const parsed = schema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw configErrorFromZod(parsed.error, prefix);
+  return parsed.data;
+}
+
+/**
+ * Evaluates every rule against one snapshot. A rule whose required streams are not all usable is
+ * `not_evaluable` without being called; a rule that throws or returns a malformed result is
+ * `not_evaluable` with "rule error: …". Neither can ever become `pass`.
+ */
+export function evaluateRules(view: SnapshotView, rules: readonly Rule[], config: RuleParamsConfig = {}, paths: ParamPaths = {}): Evaluation {
+  const params = resolveRuleParams(rules, config, paths);
+  const results = rules.map((rule) => evaluateOne(view, rule, params[rule.id] ?? {}));
+  return { results, params };
+}
+
+function evaluateOne(view: SnapshotView, rule: Rule, params: Record<string, unknown>): RuleResult {
+  const evidence = [...new Set(rule.requires.flatMap((r) => view.evidenceFor(r.entity)))].sort();
+  const base = { ruleId: rule.id, title: rule.title, controls: [...rule.controls], evidence, params };
+  const threshold = typeof params['threshold'] === 'number' ? params['threshold'] : null;
+
+  const missing = rule.requires.flatMap((r) => {
+    const a = view.availability(r.entity, r.fields ?? []);
+    return a.usable ? [] : a.reasons;
+  });
+  if (missing.length > 0) return notEvaluable(base, threshold, missing);
+
+  let verdict: RuleVerdict;
+  try {
+    verdict = rule.evaluate(view, params);
+  } catch (e) {
+    return notEvaluable(base, threshold, [`rule error: ${describeError(e)}`]);
+  }
+
+  const reasons = verdict.reasons ?? [];
+  if (verdict.status === 'not_evaluable' && reasons.length === 0) reasons.push(verdict.summary || 'the rule gave no reason');
+  // "pass requires evidence": a pass resting on no stored page could not be shown to an auditor.
+  if (verdict.status === 'pass' && evidence.length === 0) {
+    return notEvaluable(base, verdict.threshold, ['no stored raw pages back this result, so a pass cannot be evidenced']);
+  }
+  const parsed = ruleResult.safeParse({
+    ...base,
+    status: verdict.status,
+    summary: verdict.summary,
+    measured: verdict.measured,
+    threshold: verdict.threshold,
+    unit: verdict.unit,
+    reasons,
+    breakdown: verdict.breakdown,
+    subjects: verdict.subjects,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') : '';
+    return notEvaluable(base, threshold, [`rule error: result is malformed${where ? ` at ${where}` : ''} (${issue?.message ?? 'invalid'})`]);
+  }
+  return parsed.data;
+}
+
+function notEvaluable(base: Pick<RuleResult, 'ruleId' | 'title' | 'controls' | 'evidence' | 'params'>, threshold: number | null, reasons: string[]): RuleResult {
+  const first = reasons[0] ?? 'no reason was recorded';
+  const more = reasons.length > 1 ? ` (and ${reasons.length - 1} more)` : '';
+  return ruleResult.parse({
+    ...base,
+    status: 'not_evaluable',
+    summary: `not evaluable: ${first}${more}`,
+    measured: null,
+    threshold,
+    unit: null,
+    reasons,
+    breakdown: [],
+    subjects: [],
+  });
+}

@@ -1,0 +1,47 @@
+import type { RuleResult } from '../core/rule.ts';
+import { textTable } from './text-table.ts';
+
+const STATUS_LABEL: Record<RuleResult['status'], string> = { pass: 'PASS', fail: 'FAIL', not_evaluable: 'NOT EVALUABLE' };
+
+function formatValue(v: number | null, unit: RuleResult['unit']): string {
+  if (v === null) return '—';
+  return unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(v);
+}
+
+function shortControls(controls: readonly string[]): string {
+  return controls
+    .filter((c) => c.startsWith('ISO27001:2022/'))
+    .map((c) => c.replace('ISO27001:2022/', ''))
+    .join(' ');
+}
+
+/**
+ * The results as a person reads them: one row per rule, then for each rule that needs action the
+ * subjects and why (capped, with the command that lists them all).
+ */
+export function renderResults(results: readonly RuleResult[], opts: { subjectsPerRule?: number } = {}): string {
+  const cap = opts.subjectsPerRule ?? 10;
+  const table = textTable(
+    ['Rule', 'Annex A', 'Status', 'Measured', 'Threshold', 'Summary'],
+    results.map((r) => [r.ruleId, shortControls(r.controls), STATUS_LABEL[r.status], formatValue(r.measured, r.unit), formatValue(r.threshold, r.unit), r.summary]),
+    { maxWidth: [22, 24, 13, 9, 9, 110] },
+  );
+  const sections: string[] = [table];
+  for (const r of results) {
+    if (r.status === 'pass' && r.subjects.every((s) => s.status !== 'fail')) continue;
+    const lines: string[] = [`${STATUS_LABEL[r.status]}  ${r.ruleId} — ${r.title}`];
+    for (const reason of r.reasons) lines.push(`  cannot evaluate: ${reason}`);
+    for (const b of r.breakdown) lines.push(`  ${b.scope}: ${STATUS_LABEL[b.status]} ${formatValue(b.measured, r.unit)} — ${b.summary}`);
+    const failing = r.subjects.filter((s) => s.status !== 'excluded');
+    for (const s of failing.slice(0, cap)) lines.push(`  ✗ ${s.label} (${s.instance}): ${s.why}`);
+    if (failing.length > cap) lines.push(`  … and ${failing.length - cap} more; \`evidentia results --json\` lists them all`);
+    const excluded = r.subjects.filter((s) => s.status === 'excluded').length;
+    if (excluded > 0) lines.push(`  (${excluded} excluded by account class; listed in --json)`);
+    sections.push(lines.join('\n'));
+  }
+  return sections.join('\n\n');
+}
+
+export function overallExitStatus(results: readonly RuleResult[]): 'ok' | 'findings' {
+  return results.every((r) => r.status === 'pass') ? 'ok' : 'findings';
+}

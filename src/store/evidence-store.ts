@@ -1,0 +1,149 @@
+import type { Entity } from '../core/model.ts';
+import type { StreamOutcome } from '../core/stream-outcome.ts';
+import type { RuleResult } from '../core/rule.ts';
+
+/**
+ * The evidence store. Append-only: a run's pages, entities and outcomes are written while it runs
+ * and sealed by its manifest when it finishes; nothing is updated afterwards except an unfinished
+ * run's status. SQLite (`sqlite/`) is the embedded default; the interface is async so a PostgreSQL
+ * store can take over for consultants running hundreds of organisations.
+ *
+ * Sealing: `finishRun` as complete, partial or failed writes the manifest, whose hash the org's next
+ * sealed run carries as `previousManifestHash`. Chains are per organisation (in sealing order), so
+ * one client's chain can be handed to its auditor without any other client's data. A run that ends
+ * `interrupted` (via `finishRun` or `markAbandonedRuns`) keeps its rows for diagnosis but is never
+ * sealed: no manifest, not in the chain, never evidence (not evaluable, skipped by `latestEvaluatedRun`).
+ */
+export interface EvidenceStore {
+  /** Marks runs left `running` by a process that no longer exists as `interrupted`; returns their ids. */
+  markAbandonedRuns(): Promise<number[]>;
+  beginRun(input: BeginRun): Promise<RunRecord>;
+  /** Stores the body once per SHA-256 (deduplicated across runs) and links it to the run; returns the hash. */
+  recordPage(runId: number, page: PageInput): Promise<string>;
+  recordEntities(runId: number, ref: StreamRef, entities: readonly Entity[]): Promise<void>;
+  recordStreamOutcome(runId: number, outcome: StreamOutcome): Promise<void>;
+  /** Seals the run: writes its manifest (hashes used, previous manifest hash) and final status. */
+  finishRun(runId: number, input: FinishRun): Promise<RunRecord>;
+  listRuns(filter?: { org?: string; limit?: number }): Promise<RunRecord[]>;
+  getRun(runId: number): Promise<RunRecord | null>;
+  /** Everything rules need from one run; throws `not_found` for an unknown run. */
+  loadSnapshot(runId: number): Promise<StoredSnapshot>;
+  /** Stores one evaluation of a run (a run may be evaluated many times; each is kept). */
+  recordEvaluation(runId: number, input: EvaluationInput): Promise<EvaluationRecord>;
+  latestEvaluation(runId: number): Promise<EvaluationRecord | null>;
+  /** The newest sealed run per org that has an evaluation; for `results`. */
+  latestEvaluatedRun(org?: string): Promise<RunRecord | null>;
+  /**
+   * The sealed run's manifest exactly as hashed (canonical JSON, so `sha256(text) === manifestHash`);
+   * null while the run is unsealed or interrupted. Throws `not_found` for an unknown run. For export
+   * and auditors: the chain is only checkable outside Evidentia if the manifests can be handed over.
+   */
+  getManifest(runId: number): Promise<string | null>;
+  /** The stored bytes of a page body by its SHA-256 (as listed in a manifest); null if not stored or pruned. */
+  readPageBody(hash: string): Promise<Uint8Array | null>;
+  /** Recomputes every hash and the chain per org; names the first run whose evidence changed. */
+  verify(): Promise<VerifyReport>;
+  close(): Promise<void>;
+}
+
+export type RunStatus = 'running' | 'complete' | 'partial' | 'failed' | 'interrupted';
+
+export interface BeginRun {
+  org: string;
+  startedAt: string;
+  toolVersion: string;
+  /** SHA-256 of the effective config (without secrets), so a changed threshold is visible in evidence. */
+  configDigest: string;
+  trigger: 'manual' | 'schedule' | 'demo' | 'test';
+}
+
+export interface StreamRef {
+  connector: string;
+  instance: string;
+  stream: string;
+}
+
+export interface PageInput extends StreamRef {
+  /** Position of the page in its stream (unique per run and stream); `verify` names pages by it ("page 2 of …"), so count from 1. */
+  seq: number;
+  method: string;
+  url: string;
+  status: number;
+  contentType: string | null;
+  body: string;
+  receivedAt: string;
+}
+
+export interface FinishRun {
+  finishedAt: string;
+  /** `complete`: every stream complete; `partial`: some stream not; `failed`: no stream usable. */
+  status: Exclude<RunStatus, 'running'>;
+}
+
+export interface RunRecord {
+  id: number;
+  org: string;
+  status: RunStatus;
+  trigger: BeginRun['trigger'];
+  startedAt: string;
+  finishedAt: string | null;
+  toolVersion: string;
+  configDigest: string;
+  /** SHA-256 of the canonical manifest; null until the run is sealed. */
+  manifestHash: string | null;
+  previousManifestHash: string | null;
+  pageCount: number;
+  entityCount: number;
+}
+
+export interface StoredSnapshot {
+  run: RunRecord;
+  entities: Entity[];
+  outcomes: StreamOutcome[];
+  /** Page hashes per `${instance}/${stream}`, in page order: what each result's evidence points at. */
+  pageHashes: Record<string, string[]>;
+}
+
+export interface EvaluationInput {
+  evaluatedAt: string;
+  /** SHA-256 of the rule parameters used, so a changed threshold shows in the evidence. */
+  paramsDigest: string;
+  results: RuleResult[];
+}
+
+export interface EvaluationRecord {
+  id: number;
+  runId: number;
+  evaluatedAt: string;
+  paramsDigest: string;
+  /** SHA-256 over the canonical results and the run's manifest hash. */
+  resultsHash: string;
+  results: RuleResult[];
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /**
+   * One sentence for a person: when not ok, it names the first (oldest) run whose evidence changed,
+   * e.g. "run 3 (org acme, 2026-11-20T09:00:00Z): page 2 of m365-main/users no longer matches its SHA-256".
+   */
+  message: string;
+  runsChecked: number;
+  /** Page rows whose stored body was re-hashed. */
+  pagesChecked: number;
+  /** Page rows whose body was pruned by retention (hash kept, body gone): listed, not re-hashable. */
+  pagesPruned: number;
+  evaluationsChecked: number;
+  /** The first problems found (at most 100), oldest run first; empty when ok. */
+  problems: VerifyProblem[];
+  /** How many problems were found in all, including those left out of `problems`. */
+  problemCount: number;
+}
+
+export interface VerifyProblem {
+  runId: number;
+  org: string;
+  kind: 'page_hash' | 'page_missing' | 'entities' | 'outcomes' | 'manifest' | 'chain' | 'results';
+  /** A whole sentence naming the run, its org and start time, and what no longer matches. */
+  detail: string;
+}

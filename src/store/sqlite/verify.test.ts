@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../core/canonical-json.ts';
+import type { EvidenceStore, RunRecord } from '../evidence-store.ts';
+import { result, sealTypicalRun } from '../store-test-fixtures.ts';
+import { createSqliteHarness, tamper } from './sqlite-test-harness.ts';
+import type { SqliteHarness } from './sqlite-test-harness.ts';
+
+/**
+ * Each test edits the database file directly, as someone with access to it could (dropping the
+ * append-only triggers first), and checks `verify` finds that exact change.
+ */
+describe('verify detects tampering', () => {
+  let h: SqliteHarness;
+  let store: EvidenceStore;
+  let runs: RunRecord[];
+  const alicePage = (tag: string): string => sha256Hex(`{"value":[{"id":"alice"}],"tag":"${tag}"}`);
+  const bobPage = (tag: string): string => sha256Hex(`{"value":[{"id":"bob"}],"tag":"${tag}"}`);
+
+  beforeEach(async () => {
+    h = await createSqliteHarness();
+    store = await h.open();
+    runs = [
+      await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z', 'r1'),
+      await sealTypicalRun(store, 'beta', '2026-11-20T10:00:00Z', 'b1'),
+      await sealTypicalRun(store, 'acme', '2026-11-21T09:00:00Z', 'r2'),
+      await sealTypicalRun(store, 'acme', '2026-11-22T09:00:00Z', 'r3'),
+    ];
+    await store.recordEvaluation(runs[2]!.id, { evaluatedAt: '2026-11-21T10:00:00Z', paramsDigest: 'p', results: [result('mfa')] });
+    const clean = await store.verify();
+    expect(clean.ok, clean.message).toBe(true);
+  });
+  afterEach(async () => h.cleanup());
+
+  function flipOneByte(hash: string): void {
+    const raw = h.raw();
+    const body = raw.prepare<[string], { body: Buffer }>('SELECT body FROM blobs WHERE hash = ?').get(hash)!.body;
+    const changed = Buffer.from(body);
+    changed[10] = changed[10]! ^ 0x01;
+    raw.close();
+    tamper(h, 'UPDATE blobs SET body = ? WHERE hash = ?', changed, hash);
+  }
+
+  it('names the run whose page body lost one byte', async () => {
+    flipOneByte(bobPage('r2'));
+    const report = await store.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      { runId: runs[2]!.id, org: 'acme', kind: 'page_hash', detail: `run ${runs[2]!.id} (org acme, 2026-11-21T09:00:00Z): page 2 of m365-main/users no longer matches its SHA-256` },
+    ]);
+    expect(report.message).toBe(`run ${runs[2]!.id} (org acme, 2026-11-21T09:00:00Z): page 2 of m365-main/users no longer matches its SHA-256.`);
+  });
+
+  it('names every run sharing a changed body, oldest first', async () => {
+    const again = await sealTypicalRun(store, 'beta', '2026-11-23T10:00:00Z', 'r1'); // same bodies as run 1
+    flipOneByte(alicePage('r1'));
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[0]!.id, 'page_hash'], [again.id, 'page_hash']]);
+    expect(report.problems[0]?.detail).toMatch(new RegExp(`page 1 of m365-main/users no longer matches its SHA-256 \\(the same stored body is also used by run ${again.id}\\)`));
+    expect(report.message).toMatch(new RegExp(`^run ${runs[0]!.id} \\(org acme.*\\(and 1 more problem\\)\\.$`));
+  });
+
+  it('reports a deleted body as page_missing', async () => {
+    tamper(h, 'DELETE FROM blobs WHERE hash = ?', alicePage('r3'));
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[3]!.id, 'page_missing']]);
+    expect(report.problems[0]?.detail).toMatch(/page 1 of m365-main\/users is gone/);
+  });
+
+  it('reports a changed entity as entities', async () => {
+    tamper(h, `UPDATE entities SET json = replace(json, '"enabled":true', '"enabled":false') WHERE run_id = ? AND kind = 'account'`, runs[2]!.id);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[2]!.id, 'entities']]);
+    expect(report.message).toMatch(/its entities no longer match the digest in its manifest/);
+  });
+
+  it('reports a changed stream outcome as outcomes', async () => {
+    tamper(h, `UPDATE stream_outcomes SET json = replace(json, '"complete"', '"partial"') WHERE run_id = ?`, runs[1]!.id);
+    expect((await store.verify()).problems.map((p) => [p.runId, p.kind])).toEqual([[runs[1]!.id, 'outcomes']]);
+  });
+
+  it('reports a deleted middle run as a broken chain at the next run of that org', async () => {
+    const gone = runs[2]!.id;
+    for (const table of ['evaluations', 'pages', 'entities', 'stream_outcomes']) tamper(h, `DELETE FROM ${table} WHERE run_id = ?`, gone);
+    tamper(h, 'DELETE FROM runs WHERE id = ?', gone);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.org, p.kind])).toEqual([[runs[3]!.id, 'acme', 'chain']]);
+    expect(report.problems[0]?.detail).toMatch(new RegExp(`the run sealed before it \\(run ${runs[0]!.id}\\).*a run was deleted or inserted`));
+  });
+
+  it('reports a deleted first run as a chain pointing at a missing run', async () => {
+    for (const table of ['pages', 'entities', 'stream_outcomes']) tamper(h, `DELETE FROM ${table} WHERE run_id = ?`, runs[0]!.id);
+    tamper(h, 'DELETE FROM runs WHERE id = ?', runs[0]!.id);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[2]!.id, 'chain']]);
+    expect(report.problems[0]?.detail).toMatch(/no longer in the database: a run was deleted/);
+  });
+
+  it('reports a changed result as results', async () => {
+    tamper(h, `UPDATE evaluations SET results_json = replace(results_json, '"status":"fail"', '"status":"pass"')`);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[2]!.id, 'results']]);
+    expect(report.problems[0]?.detail).toMatch(/evaluation 1 no longer matches its results hash/);
+    expect(report.evaluationsChecked).toBe(1);
+  });
+
+  it('reports a changed page row (its URL) against the manifest', async () => {
+    tamper(h, `UPDATE pages SET url = 'https://elsewhere.test/' WHERE run_id = ? AND seq = 2`, runs[0]!.id);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[0]!.id, 'manifest']]);
+    expect(report.problems[0]?.detail).toMatch(/page 2 of m365-main\/users differs from the manifest/);
+  });
+
+  it('reports a sealed run relabelled as interrupted', async () => {
+    tamper(h, `UPDATE runs SET status = 'interrupted' WHERE id = ?`, runs[2]!.id);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[2]!.id, 'manifest'], [runs[2]!.id, 'results'], [runs[3]!.id, 'chain']]);
+    // And it no longer counts as evidence: the only evaluated acme run is now "interrupted".
+    expect(await store.latestEvaluatedRun('acme')).toBeNull();
+  });
+
+  it('reports a rewritten manifest whose hash no longer matches', async () => {
+    tamper(h, `UPDATE runs SET manifest_json = replace(manifest_json, '"status":"complete"', '"status":"partial"') WHERE id = ?`, runs[1]!.id);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[1]!.id, 'manifest'], [runs[1]!.id, 'manifest']]);
+    expect(report.problems[0]?.detail).toMatch(/no longer matches its manifest hash/);
+    expect(report.problems[1]?.detail).toMatch(/status changed/);
+  });
+
+  it('lists problems oldest run first', async () => {
+    tamper(h, `UPDATE entities SET json = replace(json, 'alice', 'mallory') WHERE run_id = ?`, runs[3]!.id);
+    flipOneByte(bobPage('r1'));
+    const report = await store.verify();
+    expect(report.problems.map((p) => p.runId)).toEqual([runs[0]!.id, runs[3]!.id]);
+    expect(report.problemCount).toBe(2);
+    expect(report.message).toMatch(new RegExp(`^run ${runs[0]!.id} \\(org acme, 2026-11-20T09:00:00Z\\): page 2 of m365-main/users`));
+  });
+});
