@@ -5,18 +5,7 @@ import type { AccountClass } from '../src/evaluate/snapshot-view.ts';
  * Wording shared by the ratio rules, so every summary reads the same way in reports.
  */
 
-/**
- * `0.875` → `87.5%`: one decimal, rounded DOWN, so a failing 94.96% reads `94.9%`, never a
- * passing-looking `95.0%`. The tiny epsilon undoes float noise (0.57 * 1000 = 569.999…).
- */
-export function formatPercent(ratio: number): string {
-  return `${(Math.floor(ratio * 1000 + 1e-9) / 10).toFixed(1)}%`;
-}
-
-/** Thresholds are written by people (`0.95`), so show them as written: `95%`, `97.5%`. */
-export function formatThreshold(threshold: number): string {
-  return `${Number((threshold * 100).toFixed(2))}%`;
-}
+export { formatPercent, formatThreshold } from '../src/core/percent.ts';
 
 export const CLASS_LABELS: Record<AccountClass, string> = {
   human: 'human',

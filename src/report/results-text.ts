@@ -1,11 +1,13 @@
 import type { RuleResult } from '../core/rule.ts';
 import { textTable } from './text-table.ts';
+import { formatPercent, formatThreshold } from '../core/percent.ts';
 
 const STATUS_LABEL: Record<RuleResult['status'], string> = { pass: 'PASS', fail: 'FAIL', not_evaluable: 'NOT EVALUABLE' };
 
-function formatValue(v: number | null, unit: RuleResult['unit']): string {
+function formatValue(v: number | null, unit: RuleResult['unit'], threshold = false): string {
   if (v === null) return '—';
-  return unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(v);
+  if (unit !== 'ratio') return String(v);
+  return threshold ? formatThreshold(v) : formatPercent(v);
 }
 
 function shortControls(controls: readonly string[]): string {
@@ -31,9 +33,11 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
     if (r.status === 'pass' && r.subjects.every((s) => s.status !== 'fail')) continue;
     const lines: string[] = [`${STATUS_LABEL[r.status]}  ${r.ruleId} — ${r.title}`];
     for (const reason of r.reasons) lines.push(`  cannot evaluate: ${reason}`);
-    for (const b of r.breakdown) lines.push(`  ${b.scope}: ${STATUS_LABEL[b.status]} ${formatValue(b.measured, r.unit)} — ${b.summary}`);
+    // With one system the breakdown repeats the overall line; show it only when it adds something.
+    const scopes = r.breakdown.filter((b) => b.scope !== 'overall');
+    if (scopes.length > 1) for (const b of r.breakdown) lines.push(`  ${b.scope}: ${STATUS_LABEL[b.status]} ${formatValue(b.measured, r.unit)} — ${b.summary}`);
     const failing = r.subjects.filter((s) => s.status !== 'excluded');
-    for (const s of failing.slice(0, cap)) lines.push(`  ✗ ${s.label} (${s.instance}): ${s.why}`);
+    for (const s of failing.slice(0, cap)) lines.push(`  ${s.status === 'fail' ? '✗' : '?'} ${s.label} (${s.instance}): ${s.why}`);
     if (failing.length > cap) lines.push(`  … and ${failing.length - cap} more; \`evidentia results --json\` lists them all`);
     const excluded = r.subjects.filter((s) => s.status === 'excluded').length;
     if (excluded > 0) lines.push(`  (${excluded} excluded by account class; listed in --json)`);
