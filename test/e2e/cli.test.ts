@@ -77,7 +77,8 @@ describe('evidentia CLI end to end', () => {
     for (const { name } of db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()) db.exec(`DROP TRIGGER "${name}"`);
     const blob = db.prepare<[], { hash: string; body: Buffer }>('SELECT hash, body FROM blobs ORDER BY hash LIMIT 1').get()!;
     const body = Buffer.from(blob.body);
-    body[Math.floor(body.length / 2)] ^= 0x01;
+    const at = Math.floor(body.length / 2);
+    body.writeUInt8(body.readUInt8(at) ^ 0x01, at);
     db.prepare('UPDATE blobs SET body = ? WHERE hash = ?').run(body, blob.hash);
     db.close();
 
