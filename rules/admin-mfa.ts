@@ -5,6 +5,7 @@ import type { SnapshotView } from '../src/evaluate/snapshot-view.ts';
 import { createMfaLookup, instancesWithMfaData } from './mfa-lookup.ts';
 import type { AccountMfa } from './mfa-lookup.ts';
 import { CLASS_LABELS, formatPercent, formatThreshold, join, plural, sum } from './measure.ts';
+import { ratioVerdict as verdict } from './measure.ts';
 
 export const adminMfaParams = z
   .object({
@@ -201,14 +202,3 @@ function describe(t: Tally, threshold: number): string {
   );
 }
 
-function verdict(
-  status: RuleVerdict['status'],
-  summary: string,
-  measured: number | null,
-  threshold: number,
-  reasons: string[],
-  breakdown: ResultBreakdown[],
-  subjects: ResultSubject[],
-): RuleVerdict {
-  return { status, summary, measured, threshold, unit: 'ratio', reasons, breakdown, subjects };
-}

@@ -1,5 +1,6 @@
 import { ACCOUNT_CLASSES } from '../src/evaluate/snapshot-view.ts';
 import type { AccountClass } from '../src/evaluate/snapshot-view.ts';
+import type { ResultBreakdown, ResultSubject, RuleVerdict } from '../src/core/rule.ts';
 
 /**
  * Wording shared by the ratio rules, so every summary reads the same way in reports.
@@ -37,4 +38,17 @@ export function join(...clauses: string[]): string {
 
 export function sum<T>(items: readonly T[], f: (t: T) => number): number {
   return items.reduce((acc, t) => acc + f(t), 0);
+}
+
+/** A ratio rule's verdict, positional so each rule's return statements stay one line. */
+export function ratioVerdict(
+  status: RuleVerdict['status'],
+  summary: string,
+  measured: number | null,
+  threshold: number,
+  reasons: string[],
+  breakdown: ResultBreakdown[],
+  subjects: ResultSubject[],
+): RuleVerdict {
+  return { status, summary, measured, threshold, unit: 'ratio', reasons, breakdown, subjects };
 }

@@ -3,6 +3,7 @@ import type { ResultBreakdown, ResultSubject, Rule, RuleVerdict } from '../src/c
 import type { AccountClass, SnapshotView } from '../src/evaluate/snapshot-view.ts';
 import { createMfaLookup, instancesWithMfaData } from './mfa-lookup.ts';
 import { describeExcluded, formatPercent, formatThreshold, join, plural, sum } from './measure.ts';
+import { ratioVerdict as verdict } from './measure.ts';
 
 export const mfaCoverageParams = z
   .object({
@@ -136,14 +137,3 @@ function mergeExcluded(tallies: readonly Tally[]): Map<AccountClass, number> {
   return out;
 }
 
-function verdict(
-  status: RuleVerdict['status'],
-  summary: string,
-  measured: number | null,
-  threshold: number,
-  reasons: string[],
-  breakdown: ResultBreakdown[],
-  subjects: ResultSubject[],
-): RuleVerdict {
-  return { status, summary, measured, threshold, unit: 'ratio', reasons, breakdown, subjects };
-}
