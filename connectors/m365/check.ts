@@ -55,6 +55,11 @@ export async function checkM365(ctx: ConnectorContext<M365Config>): Promise<Chec
   } finally {
     await session.close();
   }
+  // A licence refusal proves nothing about the permission (and a denial nothing about the
+  // licence): say so rather than leave the item out, so every probed name is listed.
+  for (const name of new Set(PROBES.flatMap((p) => (p.licence ? [p.permission, p.licence] : [p.permission])))) {
+    if (!items.has(name)) items.set(name, { name, status: 'not_checked', detail: 'could not be proved: every endpoint that needs it was refused for another reason (see the items that failed)' });
+  }
   return [...items.values()];
 }
 

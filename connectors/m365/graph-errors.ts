@@ -38,7 +38,10 @@ function mentionsLicence(message: string | null): boolean {
 export function classifyGraphFailure(status: number, body: string, needs: { permission: string; licence?: string }): StreamFailure {
   const err = readGraphError(body);
   const said = err.code ? `${err.code}${err.message ? `: ${err.message}` : ''}` : `HTTP ${status}`;
-  if (status === 403 && (UNLICENSED_CODES.has(err.code ?? '') || mentionsLicence(err.message))) {
+  // PIM answers a missing P2 licence with 400 AadPremiumLicenseRequired, not 403 (maester365/maester#1421),
+  // so a licence code counts whatever the 4xx status; the wording alone only with a 403.
+  const licenceCode = status >= 400 && status < 500 && UNLICENSED_CODES.has(err.code ?? '');
+  if (licenceCode || (status === 403 && mentionsLicence(err.message))) {
     return { kind: 'unlicensed', detail: `the tenant has no licence for this data (${said})`, needs: needs.licence ?? 'Microsoft Entra ID P1 or P2' };
   }
   if (status === 403) {

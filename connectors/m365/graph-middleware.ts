@@ -1,6 +1,6 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
-import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import type { HttpContext } from '../../src/http/http-context.ts';
 import { assertSameOrigin } from '../../src/http/origin-guard.ts';
 import { requestWithRetry } from '../../src/http/request-with-retry.ts';
@@ -10,13 +10,29 @@ function requestUrl(context: Context): string {
   return typeof context.request === 'string' ? context.request : context.request.url;
 }
 
+/**
+ * Per-request slot for what a middleware threw. The SDK turns any thrown error into a `GraphError`
+ * (statusCode -1, only the message kept), so an AgentError (`foreign_origin`, `http_failed`) or an
+ * @azure/identity refusal would reach the collector as an anonymous error and read as `transient`.
+ * Pass one with `.middlewareOptions([thrown])` and rethrow `thrown.error` instead.
+ */
+export class ThrownError implements MiddlewareOptions {
+  error: unknown = undefined;
+}
+
 /** First in the chain: no request (and so no token) ever leaves for a host other than the configured Graph origin. */
 export class OriginGuardMiddleware implements Middleware {
   #next: Middleware | undefined;
   constructor(private readonly origin: string) {}
   async execute(context: Context): Promise<void> {
-    assertSameOrigin(requestUrl(context), this.origin);
-    await this.#next!.execute(context);
+    try {
+      assertSameOrigin(requestUrl(context), this.origin);
+      await this.#next!.execute(context);
+    } catch (e) {
+      const slot = context.middlewareControl?.getMiddlewareOptions(ThrownError) as ThrownError | undefined;
+      if (slot) slot.error = e;
+      throw e;
+    }
   }
   setNext(next: Middleware): void {
     this.#next = next;

@@ -5,6 +5,7 @@ import { assertSameOrigin } from '../../src/http/origin-guard.ts';
 import { AgentError } from '../../src/core/errors.ts';
 import type { GraphSession } from './graph-client.ts';
 import { classifyGraphFailure } from './graph-errors.ts';
+import { ThrownError } from './graph-middleware.ts';
 
 /** One raw Graph response, with its parsed collection when it was a 2xx. */
 export interface GraphPage {
@@ -40,7 +41,7 @@ export async function* graphPages(session: GraphSession, firstUrl: string, needs
   let url: string | undefined = new URL(firstUrl, session.endpoints.graph + '/').toString();
   while (url !== undefined) {
     seen.add(url);
-    const res = (await session.client.api(url).responseType(ResponseType.RAW).get()) as Response;
+    const res = await getRaw(session, url);
     const body = await res.text();
     const base = { url, status: res.status, contentType: res.headers.get('content-type'), body, receivedAt: now().toISOString() };
     if (!res.ok) {
@@ -80,6 +81,27 @@ function parseCollection(body: string): { ok: true; page: z.infer<typeof collect
   return page.success ? { ok: true, page: page.data } : { ok: false, why: 'no `value` array' };
 }
 
+/** @azure/identity's refusals (MSAL errors arrive as AuthenticationRequiredError): no token, so nothing was read. */
+const IDENTITY_ERRORS = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError']);
+
+/**
+ * One GET through the SDK, raw. A failure thrown inside the middleware chain is rethrown as it was
+ * (see ThrownError) and a token refusal becomes AgentError `auth_failed`, so the collector records
+ * `auth` rather than `transient` for a wrong secret or certificate.
+ */
+async function getRaw(session: GraphSession, url: string): Promise<Response> {
+  const thrown = new ThrownError();
+  try {
+    return (await session.client.api(url).middlewareOptions([thrown]).responseType(ResponseType.RAW).get()) as Response;
+  } catch (e) {
+    const original = thrown.error ?? e;
+    if (original instanceof Error && IDENTITY_ERRORS.has(original.name)) {
+      throw new AgentError('auth_failed', `no access token for ${session.endpoints.graph}: ${original.message.split('\n')[0]}`, { cause: original });
+    }
+    throw original;
+  }
+}
+
 function pathOf(url: string): string {
   return new URL(url).pathname;
 }
@@ -87,7 +109,7 @@ function pathOf(url: string): string {
 /** One object (not a collection), e.g. a resource service principal; yielded as a one-record page. */
 export async function graphObject(session: GraphSession, path: string, needs: PagingNeeds, now: () => Date): Promise<GraphPage> {
   const url = new URL(path, session.endpoints.graph + '/').toString();
-  const res = (await session.client.api(url).responseType(ResponseType.RAW).get()) as Response;
+  const res = await getRaw(session, url);
   const body = await res.text();
   const base = { url, status: res.status, contentType: res.headers.get('content-type'), body, receivedAt: now().toISOString() };
   if (!res.ok) return { ...base, value: null, failure: classifyGraphFailure(res.status, body, needs) };

@@ -13,6 +13,9 @@ export function lazySession(ctx: ConnectorContext<M365Config>): () => Promise<Gr
     session ??= (async () => {
       const endpoints = resolveEndpoints(ctx.config);
       const credential = await createCredential(ctx, endpoints);
+      // One token up front: the streams start side by side and the credential does not merge
+      // concurrent requests, so without this each stream would ask the authority for its own.
+      await credential.getToken(`${endpoints.graph}/.default`, { abortSignal: ctx.signal });
       const s = createGraphSession(ctx, credential, endpoints);
       ctx.defer(() => s.close());
       return s;

@@ -102,6 +102,6 @@ export function failureKindOf(e: unknown): FailureKind {
   if (status === 429) return 'throttled';
   const name = (e as { name?: unknown })?.name;
   // @azure/identity failures: the credential was refused or could not be used.
-  if (name === 'AuthenticationError' || name === 'CredentialUnavailableError') return 'auth';
+  if (name === 'AuthenticationError' || name === 'AuthenticationRequiredError' || name === 'CredentialUnavailableError') return 'auth';
   return 'transient';
 }
