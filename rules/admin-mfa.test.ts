@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Entity } from '../src/core/model.ts';
-import { createAccount, createMfa, createOutcome, createRoleAssignment, createSnapshot, evaluateRule } from '../src/evaluate/test-factories.ts';
+import { createAccount, createMfa, createOutcome, createRoleAssignment, createSnapshot, createSource, evaluateRule } from '../src/evaluate/test-factories.ts';
 import { adminMfa } from './admin-mfa.ts';
 
 const STREAMS = ['account', 'mfa', 'role_assignment'] as const;
@@ -66,6 +66,62 @@ describe('admin-mfa', () => {
       'break-glass account with Global Administrator (active) has only weak MFA (sms); break-glass accounts must hold a strong (phishing-resistant or app-based) MFA method',
     );
     expect(run(admin('bg-1@contoso.com', null), { accounts }).subjects[0]?.why).toMatch(/^break-glass account with Global Administrator \(active\); no MFA registration record/);
+  });
+
+  describe('when the vendor reports MFA on but not which methods (methodsKnown: false)', () => {
+    const accounts = { breakGlass: ['bg-*@example.com'] };
+    const gws = createSource({ connector: 'google-workspace', instance: 'gws-main' });
+    /** A Google admin whose directory record says 2SV is enrolled (or not), with no method list. */
+    const googleAdmin = (username: string, enrolled: boolean): Entity[] => [
+      createAccount({ username, source: gws }),
+      createRoleAssignment({ principalKey: username, source: gws, roleName: 'Super Admin' }),
+      createMfa({ accountKey: username, source: gws, registered: enrolled, methods: [], strongMethods: [], methodsKnown: false }),
+    ];
+
+    it('cannot confirm a strong method for a break-glass account: not evaluable, saying why', () => {
+      const result = run(googleAdmin('bg-1@example.com', true), { accounts });
+      expect(result.status).toBe('not_evaluable');
+      expect(result.subjects).toEqual([
+        {
+          ref: 'bg-1@example.com',
+          label: 'bg-1@example.com',
+          instance: 'gws-main',
+          status: 'not_evaluable',
+          why: 'break-glass account with Super Admin (active); Google reports 2-Step Verification is on but not which methods; a strong method cannot be confirmed',
+        },
+      ]);
+      expect(result.reasons).toEqual(['break-glass account bg-1@example.com in gws-main: Google reports 2-Step Verification is on but not which methods; a strong method cannot be confirmed']);
+      expect(result.summary).toBe('no privileged account could be fully checked (threshold 100%); 1 break-glass account with MFA on but no strong method confirmed (methods not reported)');
+    });
+
+    it('accepts `registered` for other privileged accounts', () => {
+      const result = run(googleAdmin('admin@example.com', true), { accounts });
+      expect(result.status).toBe('pass');
+      expect(result.summary).toBe('1 of 1 privileged account has MFA (100.0%, threshold 100%)');
+    });
+
+    it('still fails a break-glass account the vendor reports without any second factor', () => {
+      const result = run(googleAdmin('bg-1@example.com', false), { accounts });
+      expect(result.status).toBe('fail');
+      expect(result.subjects[0]?.why).toBe(
+        'break-glass account with Super Admin (active) without any MFA method registered; break-glass accounts must hold a strong (phishing-resistant or app-based) MFA method',
+      );
+    });
+
+    it('fails rather than waits when another privileged account already lacks MFA', () => {
+      const result = run([...googleAdmin('bg-1@example.com', true), ...googleAdmin('admin@example.com', false)], { accounts });
+      expect(result.status).toBe('fail');
+      expect(result.reasons).toEqual([]);
+      expect(result.subjects.map((s) => [s.label, s.status])).toEqual([
+        ['admin@example.com', 'fail'],
+        ['bg-1@example.com', 'not_evaluable'],
+      ]);
+    });
+
+    it('accepts a strong method reported by another record for the same account', () => {
+      const entities = [...googleAdmin('bg-1@example.com', true), createMfa({ key: 'mfa-2', accountKey: 'bg-1@example.com', source: gws, methods: ['securityKey'], strongMethods: ['securityKey'] })];
+      expect(run(entities, { accounts }).status).toBe('pass');
+    });
   });
 
   it('excludes disabled accounts and service principals, saying why', () => {

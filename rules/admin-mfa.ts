@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RoleAssignment } from '../src/core/model.ts';
 import type { ResultBreakdown, ResultSubject, Rule, RuleVerdict } from '../src/core/rule.ts';
 import type { SnapshotView } from '../src/evaluate/snapshot-view.ts';
-import { createMfaLookup, instancesWithMfaData } from './mfa-lookup.ts';
+import { createMfaLookup, instancesWithMfaData, methodsNotReported } from './mfa-lookup.ts';
 import type { AccountMfa } from './mfa-lookup.ts';
 import { CLASS_LABELS, formatPercent, formatThreshold, join, plural, sum } from './measure.ts';
 import { ratioVerdict as verdict } from './measure.ts';
@@ -22,7 +22,10 @@ export type AdminMfaParams = z.infer<typeof adminMfaParams>;
  * - Privileged = any `role_assignment` with `privileged: true`, active OR eligible (an eligible
  *   admin can activate the role at any moment). Assignments match accounts by key within the
  *   same instance.
- * - Break-glass accounts are checked, more strictly: they need a strong method (controls.md).
+ * - Break-glass accounts are checked, more strictly: they need a strong method (controls.md). When
+ *   the vendor says MFA is on but not which methods (`methodsKnown: false`: Google's directory,
+ *   AWS's credential report), a strong method can be neither confirmed nor ruled out: the account
+ *   is a `not_evaluable` subject. For every other privileged account `registered` is enough.
  * - Disabled accounts and service principals are excluded and listed with the reason (neither can
  *   complete an MFA sign-in; service principals are reviewed under privileged access).
  * - Fail closed where we cannot see: a privileged role assigned to a group (members are not
@@ -55,7 +58,7 @@ export const adminMfa: Rule<AdminMfaParams> = {
     const check = createChecker(view);
     for (const p of principals) {
       let t = tallies.get(p.instance);
-      if (!t) tallies.set(p.instance, (t = { instance: p.instance, checked: 0, ok: 0, unknownAccounts: 0, groups: 0, excluded: 0 }));
+      if (!t) tallies.set(p.instance, (t = { instance: p.instance, checked: 0, ok: 0, unknownAccounts: 0, unconfirmed: 0, groups: 0, excluded: 0 }));
       const outcome = check(p);
       if (outcome.kind === 'ok') {
         t.checked += 1;
@@ -67,6 +70,7 @@ export const adminMfa: Rule<AdminMfaParams> = {
       else if (outcome.kind === 'excluded') t.excluded += 1;
       else if (outcome.kind === 'unknown') {
         if (p.type === 'group') t.groups += 1;
+        else if (outcome.unconfirmed) t.unconfirmed += 1;
         else t.unknownAccounts += 1;
         reasons.push(outcome.reason);
       }
@@ -78,6 +82,7 @@ export const adminMfa: Rule<AdminMfaParams> = {
       checked: sum(all, (t) => t.checked),
       ok: sum(all, (t) => t.ok),
       unknownAccounts: sum(all, (t) => t.unknownAccounts),
+      unconfirmed: sum(all, (t) => t.unconfirmed),
       groups: sum(all, (t) => t.groups),
       excluded: sum(all, (t) => t.excluded),
     };
@@ -107,6 +112,8 @@ interface Tally {
   checked: number;
   ok: number;
   unknownAccounts: number;
+  /** Break-glass accounts with MFA on whose methods the vendor does not report. */
+  unconfirmed: number;
   groups: number;
   excluded: number;
 }
@@ -114,7 +121,7 @@ interface Tally {
 type CheckOutcome =
   | { kind: 'ok' }
   | { kind: 'fail' | 'excluded'; subject: ResultSubject }
-  | { kind: 'unknown'; subject: ResultSubject; reason: string };
+  | { kind: 'unknown'; subject: ResultSubject; reason: string; unconfirmed?: boolean };
 
 function privilegedPrincipals(view: SnapshotView): Principal[] {
   const byPrincipal = new Map<string, { first: RoleAssignment; roles: Set<string> }>();
@@ -162,6 +169,10 @@ function createChecker(view: SnapshotView): (p: Principal) => CheckOutcome {
     const mfa = mfaFor(account);
     if (cls.class === 'break_glass') {
       if (mfa && mfa.strongMethods.length > 0) return { kind: 'ok' };
+      if (mfa?.registered && !mfa.methodsKnown) {
+        const why = `${methodsNotReported(mfa, p.instance)}; a strong method cannot be confirmed`;
+        return { kind: 'unknown', subject: subject('not_evaluable', `break-glass account with ${p.roles}; ${why}`, label), reason: `break-glass account ${label} in ${p.instance}: ${why}`, unconfirmed: true };
+      }
       return { kind: 'fail', subject: subject('fail', breakGlassWhy(p.roles, mfa), label) };
     }
     if (mfa?.registered) return { kind: 'ok' };
@@ -180,12 +191,13 @@ function breakGlassWhy(roles: string, mfa: AccountMfa | undefined): string {
 
 /** Fail as soon as the accounts we can see prove the threshold is missed; otherwise unknowns block a verdict. */
 function decide(t: Tally, threshold: number): RuleVerdict['status'] {
-  const unknown = t.unknownAccounts + t.groups;
+  const unknown = t.unknownAccounts + t.unconfirmed + t.groups;
   if (t.checked === 0 && unknown === 0) return 'not_evaluable';
   if (unknown === 0) return t.ok / t.checked >= threshold ? 'pass' : 'fail';
   const fails = t.checked - t.ok;
   // A group may hold any number of members, all with MFA, so only a 100% threshold is then decided by one failure.
-  const couldPass = t.groups > 0 ? fails === 0 || threshold < 1 : (t.ok + t.unknownAccounts) / (t.checked + t.unknownAccounts) >= threshold;
+  const maybe = t.unknownAccounts + t.unconfirmed;
+  const couldPass = t.groups > 0 ? fails === 0 || threshold < 1 : (t.ok + maybe) / (t.checked + maybe) >= threshold;
   return couldPass ? 'not_evaluable' : 'fail';
 }
 
@@ -193,11 +205,14 @@ function describe(t: Tally, threshold: number): string {
   const head =
     t.checked > 0
       ? `${t.ok} of ${plural(t.checked, 'privileged account')} ${t.checked === 1 ? 'has' : 'have'} MFA (${formatPercent(t.ok / t.checked)}, threshold ${formatThreshold(threshold)})`
-      : `no enabled privileged account to check (threshold ${formatThreshold(threshold)})`;
+      : t.unknownAccounts + t.unconfirmed + t.groups > 0
+        ? `no privileged account could be fully checked (threshold ${formatThreshold(threshold)})`
+        : `no enabled privileged account to check (threshold ${formatThreshold(threshold)})`;
   return join(
     head,
     t.groups > 0 ? `${plural(t.groups, 'privileged group')} not checked (members not collected)` : '',
     t.unknownAccounts > 0 ? `${plural(t.unknownAccounts, 'privileged account')} not checked (account or MFA data not collected)` : '',
+    t.unconfirmed > 0 ? `${plural(t.unconfirmed, 'break-glass account')} with MFA on but no strong method confirmed (methods not reported)` : '',
     t.excluded > 0 ? `excluded ${t.excluded} (disabled accounts, service principals)` : '',
   );
 }

@@ -14,6 +14,7 @@ export const CLASS_LABELS: Record<AccountClass, string> = {
   service: 'service',
   shared_mailbox: 'shared mailbox',
   break_glass: 'break-glass',
+  root: 'root user',
   disabled: 'disabled',
   future_hire: 'future hire',
 };

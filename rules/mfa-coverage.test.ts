@@ -49,11 +49,41 @@ describe('mfa-coverage', () => {
     expect(result.status).toBe('fail'); // overall 95.4% would pass; gws-main at 50% must not hide
     expect(result.summary).toContain('below threshold in gws-main (50.0% of 4)');
     expect(result.breakdown).toEqual([
-      { scope: 'overall', status: 'fail', measured: 42 / 44, summary: '95.4% of 44 enabled human accounts have MFA registered (threshold 95%)' },
+      // The overall row says why it fails although its own share is above the threshold.
+      { scope: 'overall', status: 'fail', measured: 42 / 44, summary: '95.4% of 44 enabled human accounts have MFA registered (threshold 95%); below threshold in gws-main (50.0% of 4)' },
       { scope: 'gws-main', status: 'fail', measured: 0.5, summary: '50.0% of 4 enabled human accounts have MFA registered (threshold 95%)' },
       { scope: 'm365-main', status: 'pass', measured: 1, summary: '100.0% of 40 enabled human accounts have MFA registered (threshold 95%)' },
     ]);
     expect(result.subjects.map((s) => s.instance)).toEqual(['gws-main', 'gws-main']);
+  });
+
+  it('fails naming the one system below the threshold among three, while overall is above it', () => {
+    const aws = createSource({ instance: 'aws-prod', connector: 'aws-iam' });
+    const entities: Entity[] = [
+      ...humans(60, 60),
+      ...humans(40, 40, 'gws-main'),
+      ...humans(4, 3, 'aws-prod').map((e) => ({ ...e, source: aws })),
+      // Neither counts as a person: an IAM workload user and the account's root user.
+      createAccount({ username: 'ci-deploy', vendorType: 'service', source: aws }),
+      createAccount({ username: '<root_account>', key: 'root', vendorType: 'root', source: aws, attributes: { awsAccountId: '111122223333' } }),
+    ];
+    const result = run(entities);
+    expect(result.measured).toBeCloseTo(103 / 104); // 99.0% overall
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe(
+      '99.0% of 104 enabled human accounts have MFA registered (threshold 95%); below threshold in aws-prod (75.0% of 4); excluded 2 accounts (1 service, 1 root user)',
+    );
+    expect(result.breakdown.map((b) => [b.scope, b.status, b.summary])).toEqual([
+      ['overall', 'fail', result.summary],
+      ['aws-prod', 'fail', '75.0% of 4 enabled human accounts have MFA registered (threshold 95%); excluded 2 accounts (1 service, 1 root user)'],
+      ['gws-main', 'pass', '100.0% of 40 enabled human accounts have MFA registered (threshold 95%)'],
+      ['m365-main', 'pass', '100.0% of 60 enabled human accounts have MFA registered (threshold 95%)'],
+    ]);
+    expect(result.subjects.map((s) => [s.label, s.status, s.why])).toEqual([
+      ['ci-deploy', 'excluded', 'not counted: aws-prod marks it as a service or workload account'],
+      ['<root_account>', 'excluded', 'not counted: root user of AWS account 111122223333; judged by the root-account rule, not by MFA coverage'],
+      ['user003@aws-prod.example', 'fail', 'no MFA method registered'],
+    ]);
   });
 
   it('passes with two instances both at or above the threshold', () => {

@@ -25,8 +25,10 @@ interface Tally {
  * Share of enabled human accounts with MFA registered, per connector instance and overall.
  *
  * Decisions:
- * - Only class `human` is measured; guests, service, shared mailbox, break-glass (checked by
- *   admin-mfa instead), disabled and future-hire accounts are listed as excluded with the reason.
+ * - Only class `human` is measured; guests, service (including vendor-marked workload accounts
+ *   such as AWS IAM service users), shared mailbox, break-glass (checked by admin-mfa instead), root
+ *   users (checked by root-account), disabled and future-hire accounts are listed as excluded with
+ *   the reason.
  * - An account with no MFA record while its instance's MFA stream is usable counts as NOT
  *   registered, and says so: a missing record is never read as "has MFA".
  * - The rule fails when the overall share OR any single instance is below the threshold: a small
@@ -78,8 +80,10 @@ export const mfaCoverage: Rule<MfaCoverageParams> = {
     const notMeasured = unmeasured.length > 0 ? `not measured: ${unmeasured.map((t) => t.instance).join(', ')} (no MFA data collected)` : '';
     const summary = join(headline, below, notMeasured, excludedText);
 
+    // The overall row carries the whole summary: a `fail` next to "99.0% … (threshold 95%)" would
+    // otherwise not say that it is one system below the threshold that fails it.
     const breakdown: ResultBreakdown[] = [
-      { scope: 'overall', status, measured: overall, summary: join(headline, excludedText) },
+      { scope: 'overall', status, measured: overall, summary },
       ...all.map((t) => instanceBreakdown(t, threshold)),
     ];
     return verdict(status, summary, overall, threshold, status === 'not_evaluable' ? reasons : [], breakdown, subjects);

@@ -6,6 +6,13 @@ export interface AccountMfa {
   registered: boolean;
   methods: string[];
   strongMethods: string[];
+  /**
+   * `false` when a record says a second factor is on without saying which (Google's directory,
+   * AWS's credential report): empty method lists then mean "not reported", not "none".
+   */
+  methodsKnown: boolean;
+  /** The connector of the records, to word "not which methods" after the vendor. */
+  connector: string;
 }
 
 /**
@@ -22,6 +29,8 @@ export function createMfaLookup(view: SnapshotView): (account: Account) => Accou
       registered: (prev?.registered ?? false) || m.registered,
       methods: union(prev?.methods, m.methods),
       strongMethods: union(prev?.strongMethods, m.strongMethods),
+      methodsKnown: (prev?.methodsKnown ?? true) && m.methodsKnown !== false,
+      connector: m.source.connector,
     });
   }
   return (account) => byAccount.get(`${account.source.instance}\u0000${account.key}`);
@@ -34,4 +43,15 @@ function union(a: readonly string[] = [], b: readonly string[]): string[] {
 /** Instances that have at least one MFA stream; accounts elsewhere cannot be measured at all. */
 export function instancesWithMfaData(view: SnapshotView): Set<string> {
   return new Set(view.outcomes.filter((o) => o.entity === 'mfa').map((o) => o.instance));
+}
+
+/** How each vendor words "a second factor is on" when it does not say which methods. */
+const METHODS_NOT_REPORTED: Record<string, string> = {
+  'google-workspace': 'Google reports 2-Step Verification is on but not which methods',
+  'aws-iam': 'AWS reports an MFA device is active but not which kind',
+};
+
+/** e.g. "Google reports 2-Step Verification is on but not which methods". */
+export function methodsNotReported(mfa: Pick<AccountMfa, 'connector'>, instance: string): string {
+  return METHODS_NOT_REPORTED[mfa.connector] ?? `${instance} reports MFA is on but not which methods`;
 }

@@ -46,8 +46,11 @@ export const account = z.object({
   email: z.string().nullable(),
   displayName: z.string(),
   enabled: z.boolean(),
-  /** How the vendor classifies the account; the account class used by rules is derived later. */
-  vendorType: z.enum(['member', 'guest', 'service', 'unknown']),
+  /**
+   * How the vendor classifies the account; the account class used by rules is derived later.
+   * `root`: a cloud account's root user (AWS), which has its own rule.
+   */
+  vendorType: z.enum(['member', 'guest', 'service', 'root', 'unknown']),
   createdAt: isoTime.nullable(),
   /** `null` when sign-in data could not be collected (licence, permission); see the stream outcome. */
   signIn: signInActivity.nullable(),
@@ -70,6 +73,12 @@ export const mfaStatus = z.object({
   methods: z.array(z.string()),
   /** Phishing-resistant or app-based methods registered (FIDO2, Windows Hello, authenticator app). */
   strongMethods: z.array(z.string()),
+  /**
+   * `false` when the vendor says whether a second factor is on but not which methods (Google's
+   * directory, AWS's credential report): `methods` and `strongMethods` are then empty for lack of
+   * data, not because none exist. Absent means the lists are what the vendor reported.
+   */
+  methodsKnown: z.boolean().optional(),
 });
 export type MfaStatus = z.infer<typeof mfaStatus>;
 
@@ -119,6 +128,11 @@ export const appGrant = z.object({
   resourceName: z.string().nullable(),
   scopes: z.array(z.string()),
   createdAt: isoTime.nullable(),
+  /**
+   * The app's name as the grant itself states it, for vendors that list grants without an app
+   * record (Google's per-user tokens carry `displayText`). Absent when an `app` entity names it.
+   */
+  appDisplayName: z.string().nullable().optional(),
 });
 export type AppGrant = z.infer<typeof appGrant>;
 

@@ -45,9 +45,27 @@ export const ruleResult = z.object({
   subjects: z.array(resultSubject),
   /** SHA-256 hashes of the raw pages this result rests on. */
   evidence: z.array(z.string()),
+  /**
+   * `true` only for a `not_evaluable` result whose rule does not apply to the organisation at all
+   * (root-account where no AWS account is configured): nothing was checked, so it is never a pass,
+   * but reports and exit codes need not treat it as evidence that could not be read.
+   */
+  notApplicable: z.boolean().default(false),
   params: z.record(z.string(), z.unknown()),
 });
 export type RuleResult = z.infer<typeof ruleResult>;
+
+/**
+ * Declared by a rule whose subject exists only in some systems (an AWS root user, access keys).
+ * When no configured connector yields a stream of `entity` at all, the engine answers
+ * `not_evaluable` with `notApplicable: true` and the reason `not applicable: <because>` without
+ * calling the rule. A stream of `entity` that exists but failed is not "not applicable".
+ */
+export interface Applicability {
+  entity: EntityKind;
+  /** Completes "not applicable: …", e.g. "no AWS account is configured". */
+  because: string;
+}
 
 export interface Requirement {
   entity: EntityKind;
@@ -80,6 +98,7 @@ export interface Rule<P extends Record<string, unknown> = Record<string, unknown
   /** e.g. `ISO27001:2022/A.8.5`, `SOC2/CC6.1`, `CISv8/6.3`. */
   readonly controls: readonly string[];
   readonly requires: readonly Requirement[];
+  readonly appliesTo?: Applicability;
   readonly paramsSchema: z.ZodType<P>;
   evaluate(view: SnapshotView, params: P): RuleVerdict;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { Rule, RuleVerdict } from '../core/rule.ts';
 import { buildSnapshotView } from './build-view.ts';
-import { evaluateRules, resolveRuleParams } from './run-rules.ts';
+import { evaluateRules, isNotApplicable, resolveRuleParams } from './run-rules.ts';
 import { createAccount, createMfa, createOutcome, createSnapshot, fakePageHash } from './test-factories.ts';
 
 const passing: RuleVerdict = { status: 'pass', summary: 'all good', measured: 1, threshold: 0.9, unit: 'ratio', breakdown: [], subjects: [] };
@@ -118,6 +118,41 @@ describe('evaluateRules', () => {
     const [result] = evaluateRules(buildSnapshotView(snapshot), [fakeRule()]).results;
     expect(result!.status).toBe('not_evaluable');
     expect(result!.reasons).toEqual(['no stored raw pages back this result, so a pass cannot be evidenced']);
+  });
+
+  describe('a rule that declares where it applies', () => {
+    const scoped = (evaluate = vi.fn(() => passing)): Rule => ({
+      ...fakeRule({ requires: [{ entity: 'account' }, { entity: 'access_key' }], evaluate }),
+      appliesTo: { entity: 'access_key', because: 'no AWS account is configured' },
+    });
+
+    it('is not applicable, never pass, when no connector collects its entity at all', () => {
+      const evaluate = vi.fn(() => passing);
+      const [result] = evaluateRules(view, [scoped(evaluate)]).results;
+      expect(evaluate).not.toHaveBeenCalled();
+      expect(result).toMatchObject({ status: 'not_evaluable', summary: 'not applicable: no AWS account is configured', reasons: ['not applicable: no AWS account is configured'] });
+      expect(isNotApplicable(result!)).toBe(true);
+    });
+
+    it('is an ordinary not_evaluable when the stream exists but failed', () => {
+      const snapshot = createSnapshot({
+        entities: [alice],
+        outcomes: [
+          createOutcome({ entity: 'account' }),
+          createOutcome({ connector: 'aws-iam', instance: 'aws-prod', entity: 'access_key', status: 'failed', failures: [{ kind: 'throttled', detail: 'IAM kept throttling' }] }),
+        ],
+      });
+      const [result] = evaluateRules(buildSnapshotView(snapshot), [scoped()]).results;
+      expect(result!.reasons).toEqual(['aws-prod/access_key is failed: throttled: IAM kept throttling']);
+      expect(isNotApplicable(result!)).toBe(false);
+    });
+
+    it('is evaluated as usual when the stream is there', () => {
+      const snapshot = createSnapshot({ entities: [alice], outcomes: [createOutcome({ entity: 'account' }), createOutcome({ entity: 'access_key' })] });
+      const [result] = evaluateRules(buildSnapshotView(snapshot), [scoped()]).results;
+      expect(result!.status).toBe('pass');
+      expect(isNotApplicable(result!)).toBe(false);
+    });
   });
 
   it('throws on a rule id registered twice', () => {

@@ -83,6 +83,14 @@ function evaluateOne(view: SnapshotView, rule: Rule, params: Record<string, unkn
   const base = { ruleId: rule.id, title: rule.title, controls: [...rule.controls], evidence, params };
   const threshold = typeof params['threshold'] === 'number' ? params['threshold'] : null;
 
+  // Checked before the requirements: "no connector collects access_key" would read as a broken
+  // collection, when the org simply has no system the rule is about.
+  const scope = rule.appliesTo;
+  if (scope && !view.outcomes.some((o) => o.entity === scope.entity)) {
+    const reason = `${NOT_APPLICABLE} ${scope.because}`;
+    return { ...notEvaluable(base, threshold, [reason], reason), notApplicable: true };
+  }
+
   const missing = rule.requires.flatMap((r) => {
     const a = view.availability(r.entity, r.fields ?? []);
     return a.usable ? [] : a.reasons;
@@ -121,13 +129,29 @@ function evaluateOne(view: SnapshotView, rule: Rule, params: Record<string, unkn
   return parsed.data;
 }
 
-function notEvaluable(base: Pick<RuleResult, 'ruleId' | 'title' | 'controls' | 'evidence' | 'params'>, threshold: number | null, reasons: string[]): RuleResult {
+/** The prefix of the one reason (and the summary) of a result whose rule does not apply to the org. */
+const NOT_APPLICABLE = 'not applicable:';
+
+/**
+ * Whether a `not_evaluable` result only says the rule does not apply (e.g. root-account in an org
+ * without AWS), so reports and exit codes can tell it apart from evidence that could not be read.
+ */
+export function isNotApplicable(result: Pick<RuleResult, 'status' | 'notApplicable'>): boolean {
+  return result.status === 'not_evaluable' && result.notApplicable;
+}
+
+function notEvaluable(
+  base: Pick<RuleResult, 'ruleId' | 'title' | 'controls' | 'evidence' | 'params'>,
+  threshold: number | null,
+  reasons: string[],
+  summary?: string,
+): RuleResult {
   const first = reasons[0] ?? 'no reason was recorded';
   const more = reasons.length > 1 ? ` (and ${reasons.length - 1} more)` : '';
   return ruleResult.parse({
     ...base,
     status: 'not_evaluable',
-    summary: `not evaluable: ${first}${more}`,
+    summary: summary ?? `not evaluable: ${first}${more}`,
     measured: null,
     threshold,
     unit: null,

@@ -39,10 +39,12 @@ export interface Availability {
   reasons: string[];
 }
 
-export const ACCOUNT_CLASSES = ['human', 'guest', 'service', 'shared_mailbox', 'break_glass', 'disabled', 'future_hire'] as const;
+/** `root`: a cloud account's root user (AWS), judged by the root-account rule, not by MFA coverage. */
+export const ACCOUNT_CLASSES = ['human', 'guest', 'service', 'shared_mailbox', 'break_glass', 'root', 'disabled', 'future_hire'] as const;
 export type AccountClass = (typeof ACCOUNT_CLASSES)[number];
 
 export interface AccountClassification {
   class: AccountClass;
   why: string;
 }
+

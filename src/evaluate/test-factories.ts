@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Account, Entity, EntityKind, EntitySource, MfaStatus, RoleAssignment } from '../core/model.ts';
+import type { AccessKey, Account, Entity, EntityKind, EntitySource, MfaStatus, RoleAssignment } from '../core/model.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { Rule, RuleResult } from '../core/rule.ts';
 import type { RunRecord, StoredSnapshot } from '../store/evidence-store.ts';
@@ -86,6 +86,29 @@ export function createRoleAssignment(partial: WithInstance<RoleAssignment> = {})
     privilegeReason: 'full control of the tenant',
     assignment,
     scope: '/',
+    ...rest,
+  };
+}
+
+/**
+ * Defaults to an active key of `user@contoso.com`, created 30 days and last used 1 day before
+ * `TEST_AS_OF`: compliant with the default 90-day limits. The source defaults to the m365 instance
+ * like every factory; pass `source` (or `instance`) for an AWS one.
+ */
+export function createAccessKey(partial: WithInstance<AccessKey> = {}): AccessKey {
+  const { instance: _instance, ...rest } = partial;
+  const accountKey = partial.accountKey ?? 'user@contoso.com';
+  const keyId = partial.keyId ?? 'AKIAEXAMPLE0000000001';
+  return {
+    kind: 'access_key',
+    key: partial.key ?? `${accountKey}/${keyId}`,
+    source: sourceOf(partial),
+    accountKey,
+    keyId,
+    active: true,
+    createdAt: '2025-01-30T00:00:00Z',
+    lastRotatedAt: '2025-01-30T00:00:00Z',
+    lastUsedAt: '2025-02-28T00:00:00Z',
     ...rest,
   };
 }

@@ -87,6 +87,24 @@ describe('classifyAccount', () => {
     expect(c.why).toContain('does not say what kind of account');
   });
 
+  it('classes a cloud root user as root, naming its AWS account when reported', () => {
+    const root = createAccount({ username: '<root_account>', vendorType: 'root', instance: 'aws-prod', attributes: { awsAccountId: '111122223333' } });
+    expect(classifyAccount(root, asOf, lists)).toEqual({
+      class: 'root',
+      why: 'root user of AWS account 111122223333; judged by the root-account rule, not by MFA coverage',
+    });
+    expect(classifyAccount(createAccount({ vendorType: 'root', instance: 'aws-prod' }), asOf).why).toBe(
+      'root user of the cloud account in aws-prod; judged by the root-account rule, not by MFA coverage',
+    );
+  });
+
+  it('keeps a root user in class root even when reported disabled or matched by a config list', () => {
+    // AWS cannot disable a root user; it must never drop out of the root-account rule.
+    expect(classifyAccount(createAccount({ vendorType: 'root', enabled: false }), asOf).class).toBe('root');
+    expect(classifyAccount(createAccount({ username: 'svc-root@contoso.com', vendorType: 'root' }), asOf, lists).class).toBe('root');
+    expect(classifyAccount(createAccount({ username: 'bg-admin@contoso.com', vendorType: 'root' }), asOf, lists).class).toBe('root');
+  });
+
   it('works with no lists at all', () => {
     const classify = createAccountClassifier();
     expect(classify(createAccount(), asOf).class).toBe('human');

@@ -6,6 +6,11 @@ import type { AccountClass, AccountClassification } from '../evaluate/snapshot-v
  * reason in words, so every exclusion a rule makes can be explained to an auditor.
  *
  * Order, first match wins, and why:
+ * 0. `root` (vendorType `root`): a cloud account's root user (AWS) is judged by the root-account
+ *    rule (MFA on, no access keys), not by MFA coverage or sign-in rules. It comes before
+ *    `disabled` because AWS cannot disable a root user: an `enabled: false` there would be a mapping
+ *    quirk, and the root user must never drop out of the one rule that checks it. It comes before
+ *    the config lists because no config entry can make a root user a person or a service.
  * 1. `disabled` (`enabled === false`): a disabled account cannot sign in, whatever else it is.
  *    A disabled configured break-glass account is `disabled` too (it cannot be used for emergency
  *    access, and rules treat it like any disabled account), but its `why` says it is a configured
@@ -67,6 +72,7 @@ export function createAccountClassifier(lists: AccountLists = {}): AccountClassi
 
   return (account, asOf) => {
     const where = account.source.instance;
+    if (account.vendorType === 'root') return result('root', rootWhy(account));
     const bg = breakGlass.match(account);
     if (!account.enabled) {
       return bg === null
@@ -102,6 +108,12 @@ export function createAccountClassifier(lists: AccountLists = {}): AccountClassi
 /** One-off classification; prefer `createAccountClassifier` when classifying many accounts. */
 export function classifyAccount(account: Account, asOf: Date, lists: AccountLists = {}): AccountClassification {
   return createAccountClassifier(lists)(account, asOf);
+}
+
+function rootWhy(account: Account): string {
+  const id = account.attributes['awsAccountId'];
+  const whose = (typeof id === 'string' && id !== '') || typeof id === 'number' ? `AWS account ${id}` : `the cloud account in ${account.source.instance}`;
+  return `root user of ${whose}; judged by the root-account rule, not by MFA coverage`;
 }
 
 function result(cls: AccountClass, why: string): AccountClassification {

@@ -4,6 +4,10 @@ import { formatPercent, formatThreshold } from '../core/percent.ts';
 
 const STATUS_LABEL: Record<RuleResult['status'], string> = { pass: 'PASS', fail: 'FAIL', not_evaluable: 'NOT EVALUABLE' };
 
+function statusLabel(r: Pick<RuleResult, 'status' | 'notApplicable'>): string {
+  return r.notApplicable ? 'N/A' : STATUS_LABEL[r.status];
+}
+
 function formatValue(v: number | null, unit: RuleResult['unit'], threshold = false): string {
   if (v === null) return '—';
   if (unit !== 'ratio') return String(v);
@@ -25,12 +29,12 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
   const cap = opts.subjectsPerRule ?? 10;
   const table = textTable(
     ['Rule', 'Annex A', 'Status', 'Measured', 'Threshold', 'Summary'],
-    results.map((r) => [r.ruleId, shortControls(r.controls), STATUS_LABEL[r.status], formatValue(r.measured, r.unit), formatValue(r.threshold, r.unit), r.summary]),
+    results.map((r) => [r.ruleId, shortControls(r.controls), statusLabel(r), formatValue(r.measured, r.unit), formatValue(r.threshold, r.unit), r.summary]),
     { maxWidth: [22, 24, 13, 9, 9, 110] },
   );
   const sections: string[] = [table];
   for (const r of results) {
-    if (r.status === 'pass' && r.subjects.every((s) => s.status !== 'fail')) continue;
+    if ((r.status === 'pass' && r.subjects.every((s) => s.status !== 'fail')) || r.notApplicable) continue;
     const lines: string[] = [`${STATUS_LABEL[r.status]}  ${r.ruleId} — ${r.title}`];
     for (const reason of r.reasons) lines.push(`  cannot evaluate: ${reason}`);
     // With one system the breakdown repeats the overall line; show it only when it adds something.
@@ -46,6 +50,7 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
   return sections.join('\n\n');
 }
 
+/** A rule that does not apply to the organisation (no AWS, say) is not a finding; anything else short of pass is. */
 export function overallExitStatus(results: readonly RuleResult[]): 'ok' | 'findings' {
-  return results.every((r) => r.status === 'pass') ? 'ok' : 'findings';
+  return results.every((r) => r.status === 'pass' || r.notApplicable) ? 'ok' : 'findings';
 }

@@ -93,6 +93,7 @@ export function result(ruleId: string, partial: Partial<RuleResult> = {}): RuleR
     breakdown: [{ scope: 'overall', status: 'fail', measured: 0.5, summary: '1 of 2' }],
     subjects: [{ ref: 'id-bob@acme.test', label: 'bob@acme.test', instance: 'm365-main', status: 'fail', why: 'Global Administrator with no MFA method registered' }],
     evidence: ['a'.repeat(64)],
+    notApplicable: false,
     params: { threshold: 1 },
     ...partial,
   };
