@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Connector } from '../core/connector.ts';
 import type { AgentConfig } from '../core/config.ts';
 import { configErrorFromZod } from '../core/config.ts';
-import { ConfigError } from '../core/errors.ts';
+import { AgentError, ConfigError } from '../core/errors.ts';
 
 const CONNECTORS_DIR = fileURLToPath(new URL('../../connectors/', import.meta.url));
 
@@ -19,8 +20,12 @@ export async function loadConnectorRegistry(dir = CONNECTORS_DIR): Promise<Conne
   const registry = new Map<string, Connector<unknown>>();
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!e.isDirectory() || e.name.startsWith('_') || e.name.startsWith('.')) continue;
-    const mod = (await import(pathToFileURL(join(dir, e.name, 'index.ts')).href)) as { connector?: Connector<unknown> };
-    if (!mod.connector) throw new Error(`connectors/${e.name}/index.ts does not export \`connector\``);
+    const entry = join(dir, e.name, 'index.ts');
+    if (!existsSync(entry)) {
+      throw new AgentError('internal', `connectors/${e.name}/ has no index.ts; every folder under connectors/ (except those starting with _) must be a complete connector`);
+    }
+    const mod = (await import(pathToFileURL(entry).href)) as { connector?: Connector<unknown> };
+    if (!mod.connector) throw new AgentError('internal', `connectors/${e.name}/index.ts does not export \`connector\``);
     registry.set(mod.connector.id, mod.connector);
   }
   return registry;
