@@ -6,6 +6,7 @@ import { createMfaLookup, instancesWithMfaData, methodsNotReported } from './mfa
 import type { AccountMfa } from './mfa-lookup.ts';
 import { CLASS_LABELS, formatPercent, formatThreshold, join, plural, sum } from './measure.ts';
 import { ratioVerdict as verdict } from './measure.ts';
+import { ownerLabel } from './cloud-account.ts';
 
 export const adminMfaParams = z
   .object({
@@ -159,7 +160,7 @@ function createChecker(view: SnapshotView): (p: Principal) => CheckOutcome {
       const why = `${p.roles} assigned to an account that was not collected, so its MFA cannot be checked`;
       return { kind: 'unknown', subject: subject('not_evaluable', why), reason: `${p.name} in ${p.instance} holds ${p.roles} but its account was not collected` };
     }
-    const label = account.username;
+    const label = ownerLabel(account);
     const cls = view.accountClass(account);
     if (cls.class === 'disabled') return { kind: 'excluded', subject: subject('excluded', `${p.roles}; not checked: ${cls.why}`, label) };
     if (!withMfaData.has(p.instance)) {

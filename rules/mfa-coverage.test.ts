@@ -81,7 +81,7 @@ describe('mfa-coverage', () => {
     ]);
     expect(result.subjects.map((s) => [s.label, s.status, s.why])).toEqual([
       ['ci-deploy', 'excluded', 'not counted: aws-prod marks it as a service or workload account'],
-      ['<root_account>', 'excluded', 'not counted: root user of AWS account 111122223333; judged by the root-account rule, not by MFA coverage'],
+      ['AWS account 111122223333 (root user)', 'excluded', 'not counted: root user of AWS account 111122223333; judged by the root-account rule, not by MFA coverage'],
       ['user003@aws-prod.example', 'fail', 'no MFA method registered'],
     ]);
   });
@@ -191,5 +191,20 @@ describe('mfa-coverage', () => {
     const b = run([...entities].reverse());
     expect(b).toEqual(a);
     expect(run(entities)).toEqual(a);
+  });
+});
+
+describe('mfa-coverage with accounts whose MFA the source cannot see', () => {
+  it('lists them as not evaluable and never passes on the rest', () => {
+    const iam = createAccount({ key: 'iam-1', username: 'ann', instance: 'aws' });
+    const idc = createAccount({ key: 'idc-1', username: 'bob@contoso.com', instance: 'aws', attributes: { mfaReported: false } });
+    const snapshot = createSnapshot({
+      entities: [iam, idc, createMfa({ key: 'iam-1', accountKey: 'iam-1', registered: true, instance: 'aws' })],
+      outcomes: [createOutcome({ entity: 'account', instance: 'aws' }), createOutcome({ entity: 'mfa', instance: 'aws' })],
+    });
+    const r = evaluateRule(mfaCoverage, snapshot);
+    expect(r.status).toBe('not_evaluable');
+    expect(r.reasons.join(' ')).toMatch(/does not report MFA for 1 account/);
+    expect(r.subjects.find((s) => s.ref === 'idc-1')?.status).toBe('not_evaluable');
   });
 });

@@ -4,6 +4,7 @@ import type { AccountClass, SnapshotView } from '../src/evaluate/snapshot-view.t
 import { createMfaLookup, instancesWithMfaData } from './mfa-lookup.ts';
 import { describeExcluded, formatPercent, formatThreshold, join, plural, sum } from './measure.ts';
 import { ratioVerdict as verdict } from './measure.ts';
+import { ownerLabel } from './cloud-account.ts';
 
 export const mfaCoverageParams = z
   .object({
@@ -19,6 +20,8 @@ interface Tally {
   withMfa: number;
   excluded: Map<AccountClass, number>;
   hasMfaData: boolean;
+  /** Human accounts whose source says it cannot report their MFA (`attributes.mfaReported: false`). */
+  unreported: number;
 }
 
 /**
@@ -68,8 +71,12 @@ export const mfaCoverage: Rule<MfaCoverageParams> = {
     const overall = humans > 0 ? withMfa / humans : null;
     const failing = measurable.filter((t) => t.withMfa / t.humans < threshold);
 
-    const status = failing.length > 0 || (overall !== null && overall < threshold) ? 'fail' : unmeasured.length > 0 ? 'not_evaluable' : 'pass';
-    const reasons = unmeasured.map((t) => `${t.instance} has ${plural(t.humans, 'enabled human account')} but no MFA data is collected from it`);
+    const unreported = all.filter((t) => t.unreported > 0);
+    const status = failing.length > 0 || (overall !== null && overall < threshold) ? 'fail' : unmeasured.length > 0 || unreported.length > 0 ? 'not_evaluable' : 'pass';
+    const reasons = [
+      ...unmeasured.map((t) => `${t.instance} has ${plural(t.humans, 'enabled human account')} but no MFA data is collected from it`),
+      ...unreported.map((t) => `${t.instance} does not report MFA for ${plural(t.unreported, 'account')} (e.g. IAM Identity Center users)`),
+    ];
 
     const headline =
       overall === null
@@ -78,7 +85,8 @@ export const mfaCoverage: Rule<MfaCoverageParams> = {
     // With one instance the headline already says it all.
     const below = failing.length > 0 && measurable.length > 1 ? `below threshold in ${failing.map((t) => `${t.instance} (${formatPercent(t.withMfa / t.humans)} of ${t.humans})`).join(', ')}` : '';
     const notMeasured = unmeasured.length > 0 ? `not measured: ${unmeasured.map((t) => t.instance).join(', ')} (no MFA data collected)` : '';
-    const summary = join(headline, below, notMeasured, excludedText);
+    const notReported = unreported.length > 0 ? `MFA not reported for ${plural(sum(unreported, (t) => t.unreported), 'account')} in ${unreported.map((t) => t.instance).join(', ')}` : '';
+    const summary = join(headline, below, notMeasured, notReported, excludedText);
 
     // The overall row carries the whole summary: a `fail` next to "99.0% … (threshold 95%)" would
     // otherwise not say that it is one system below the threshold that fails it.
@@ -97,7 +105,7 @@ function measure(view: SnapshotView): { tallies: Map<string, Tally>; subjects: R
   const tally = (instance: string): Tally => {
     let t = tallies.get(instance);
     if (!t) {
-      t = { instance, humans: 0, withMfa: 0, excluded: new Map(), hasMfaData: withMfaData.has(instance) };
+      t = { instance, humans: 0, withMfa: 0, excluded: new Map(), hasMfaData: withMfaData.has(instance), unreported: 0 };
       tallies.set(instance, t);
     }
     return t;
@@ -108,11 +116,18 @@ function measure(view: SnapshotView): { tallies: Map<string, Tally>; subjects: R
   const subjects: ResultSubject[] = [];
   for (const account of view.entities('account')) {
     const t = tally(account.source.instance);
-    const subject = { ref: account.key, label: account.username, instance: t.instance };
+    const subject = { ref: account.key, label: ownerLabel(account), instance: t.instance };
     const cls = view.accountClass(account);
     if (cls.class !== 'human') {
       t.excluded.set(cls.class, (t.excluded.get(cls.class) ?? 0) + 1);
       subjects.push({ ...subject, status: 'excluded', why: `not counted: ${cls.why}` });
+      continue;
+    }
+    // A source that cannot see MFA for some of its accounts (IAM Identity Center users) says so;
+    // such an account is unknown, neither a pass nor a failure, and keeps the result from passing.
+    if (account.attributes['mfaReported'] === false) {
+      t.unreported += 1;
+      subjects.push({ ...subject, status: 'not_evaluable', why: 'the source does not report MFA for this kind of account' });
       continue;
     }
     t.humans += 1;

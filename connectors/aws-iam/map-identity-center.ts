@@ -36,6 +36,7 @@ export function mapIdentityCenterUser(u: z.infer<typeof identityCenterUser>, sto
     employeeId: null,
     hireDate: null,
     leaveDate: null,
-    attributes: { identityStoreId: storeId, userStatusReported: u.UserStatus ?? null },
+    // The Identity Store API has no MFA data for these users, so no rule may read their MFA as "none".
+    attributes: { identityStoreId: storeId, userStatusReported: u.UserStatus ?? null, mfaReported: false },
   };
 }

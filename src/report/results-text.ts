@@ -29,7 +29,7 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
   const cap = opts.subjectsPerRule ?? 10;
   const table = textTable(
     ['Rule', 'Annex A', 'Status', 'Measured', 'Threshold', 'Summary'],
-    results.map((r) => [r.ruleId, shortControls(r.controls), statusLabel(r), formatValue(r.measured, r.unit), formatValue(r.threshold, r.unit), r.summary]),
+    results.map((r) => [r.ruleId, shortControls(r.controls), statusLabel(r), formatValue(r.measured, r.unit), formatValue(r.threshold, r.unit, true), r.summary]),
     { maxWidth: [22, 24, 13, 9, 9, 110] },
   );
   const sections: string[] = [table];

@@ -32,6 +32,9 @@ describe('evidentia CLI end to end', () => {
     // Failing subjects say who and why.
     expect(demo.stdout).toMatch(/✗ \S+@contoso\.onmicrosoft\.com \(m365-demo\): Global Administrator \(active\) without any MFA method registered/);
     expect(demo.stdout).toContain('manifest sha256');
+    // The simulated AWS organisation's dev account has a root user without MFA and with a key.
+    expect(demo.stdout).toMatch(/root-account\s+A\.8\.2 A\.8\.5\s+FAIL/);
+    expect(demo.stdout).toMatch(/✗ AWS account 222222222222 \(root user\) \(aws-demo\): root user without MFA; root user has an active access key/);
   });
 
   it('results --json gives the same verdicts, with measured values that match the simulated tenant', async () => {
@@ -47,11 +50,12 @@ describe('evidentia CLI end to end', () => {
     const notHuman = new Set([...a.service, ...a.breakGlass, ...a.futureHires]);
     const humansWithoutMfa = a.membersWithoutMfa.filter((u) => !notHuman.has(u)).sort();
     const humans = tenant.scenario.counts.enabledHumanMembers - a.futureHires.length;
-    expect(coverage.subjects.filter((x) => x.status === 'fail').map((x) => x.label).sort()).toEqual(humansWithoutMfa);
-    expect(coverage.measured).toBeCloseTo(1 - humansWithoutMfa.length / humans, 9);
+    const m365 = (x: { instance: string }) => x.instance === 'm365-demo';
+    expect(coverage.subjects.filter((x) => x.status === 'fail' && m365(x)).map((x) => x.label).sort()).toEqual(humansWithoutMfa);
+    expect(coverage.breakdown.find((b) => b.scope === 'm365-demo')!.measured).toBeCloseTo(1 - humansWithoutMfa.length / humans, 9);
     expect(coverage.evidence.length).toBeGreaterThan(0);
     const admin = org!.results.find((r) => r.ruleId === 'admin-mfa')!;
-    const failing = admin.subjects.filter((s) => s.status === 'fail').map((s) => s.label).sort();
+    const failing = admin.subjects.filter((s) => s.status === 'fail' && m365(s)).map((s) => s.label).sort();
     const expected = [...tenant.scenario.accounts.privilegedWithoutMfa, ...tenant.scenario.accounts.eligiblePrivilegedWithoutMfa];
     expect(failing).toEqual([...new Set(expected)].sort());
   });

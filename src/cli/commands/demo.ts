@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { configSchema } from '../../core/config.ts';
 import { generateTenant, startGraphDouble } from '../../../fixtures/m365/index.ts';
+import { DEV_ACCOUNT_ID, generateAwsOrg, IDENTITY_STORE_ID, PROD_ACCOUNT_ID, startAwsDouble } from '../../../fixtures/aws-iam/index.ts';
 import { openApp } from '../app.ts';
 import { collectAndEvaluate } from '../pipeline.ts';
 import { createProgress } from '../progress.ts';
@@ -10,6 +11,7 @@ import { renderResults } from '../../report/results-text.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const SECRET_ENV = 'EVIDENTIA_DEMO_CLIENT_SECRET';
+const AWS_ENV = { keyId: 'EVIDENTIA_DEMO_AWS_ACCESS_KEY_ID', secret: 'EVIDENTIA_DEMO_AWS_SECRET_ACCESS_KEY', externalId: 'EVIDENTIA_DEMO_AWS_EXTERNAL_ID' };
 
 export interface DemoOptions {
   users: number;
@@ -31,6 +33,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tenant = generateTenant({ users: opts.users, now: opts.now() });
   const double = await startGraphDouble({ tenant, quirks: opts.unlicensed ? { unlicensed: true } : {} });
+  const aws = await startAwsDouble({ org: generateAwsOrg({ m365: tenant, now: opts.now() }) });
   try {
     const raw = {
       store: { path: join(dir, 'demo.db') },
@@ -51,6 +54,16 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
               auth: { method: 'client_secret', secret: { env: SECRET_ENV } },
               endpoints: { graph: double.graphBaseUrl, authority: double.authorityHost },
             },
+            {
+              type: 'aws-iam',
+              id: 'aws-demo',
+              // Static keys only because the simulated AWS has no SSO or instance role to offer;
+              // a real deployment uses the SDK's default credential chain.
+              credentials: { static: { accessKeyId: { env: AWS_ENV.keyId }, secretAccessKey: { env: AWS_ENV.secret } } },
+              accounts: [PROD_ACCOUNT_ID, DEV_ACCOUNT_ID].map((accountId) => ({ accountId, roleArn: aws.roleArn(accountId), externalId: { env: AWS_ENV.externalId } })),
+              identityStore: { identityStoreId: IDENTITY_STORE_ID, region: 'us-east-1' },
+              endpoints: { iam: aws.endpoint, sts: aws.endpoint, organizations: aws.endpoint, identitystore: aws.endpoint },
+            },
           ],
         },
       ],
@@ -62,9 +75,11 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       `# Written by \`evidentia demo\`. The simulated tenant's endpoints lived only while the demo ran,\n# so \`collect\` fails with this file; results, runs, evaluate and verify work on the stored evidence.\n${stringify(raw)}`,
       { mode: 0o600 },
     );
-    const app = await openApp({ config, env: { [SECRET_ENV]: double.clientSecret }, extraCa: double.ca });
+    const env = { [SECRET_ENV]: double.clientSecret, [AWS_ENV.keyId]: aws.accessKeyId, [AWS_ENV.secret]: aws.secretAccessKey, [AWS_ENV.externalId]: aws.externalId ?? '' };
+    const app = await openApp({ config, env, extraCa: double.ca });
     try {
       opts.out.write(`Simulated Microsoft 365 tenant ${tenant.domain}: ${tenant.userCount} users, served by a local Graph test double at ${double.graphBaseUrl}${opts.unlicensed ? ' (no Entra ID P1/P2 licence)' : ''}\n`);
+      opts.out.write(`Simulated AWS organisation: accounts ${PROD_ACCOUNT_ID} (prod) and ${DEV_ACCOUNT_ID} (dev), served by a local IAM/STS double at ${aws.endpoint}\n`);
       const { run, evaluation } = await collectAndEvaluate(app, 0, { signal: opts.signal, now: opts.now, trigger: 'demo', onEvent: createProgress() });
       if (!evaluation) return EXIT.interrupted;
       opts.out.write(`\n${renderResults(evaluation.results)}\n`);
@@ -86,6 +101,6 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       await app.close();
     }
   } finally {
-    await double.close();
+    await Promise.all([double.close(), aws.close()]);
   }
 }
