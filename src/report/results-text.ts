@@ -40,7 +40,8 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
     // With one system the breakdown repeats the overall line; show it only when it adds something.
     const scopes = r.breakdown.filter((b) => b.scope !== 'overall');
     if (scopes.length > 1) for (const b of r.breakdown) lines.push(`  ${b.scope}: ${STATUS_LABEL[b.status]} ${formatValue(b.measured, r.unit)} — ${b.summary}`);
-    const failing = r.subjects.filter((s) => s.status !== 'excluded');
+    // Failures first (they need action), then what could not be judged.
+    const failing = [...r.subjects.filter((s) => s.status === 'fail'), ...r.subjects.filter((s) => s.status === 'not_evaluable')];
     for (const s of failing.slice(0, cap)) lines.push(`  ${s.status === 'fail' ? '✗' : '?'} ${s.label} (${s.instance}): ${s.why}`);
     if (failing.length > cap) lines.push(`  … and ${failing.length - cap} more; \`evidentia results --json\` lists them all`);
     const excluded = r.subjects.filter((s) => s.status === 'excluded').length;

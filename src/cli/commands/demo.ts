@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { configSchema } from '../../core/config.ts';
 import { generateTenant, startGraphDouble } from '../../../fixtures/m365/index.ts';
+import { generateGoogleTenant, startDirectoryDouble } from '../../../fixtures/google-workspace/index.ts';
 import { DEV_ACCOUNT_ID, generateAwsOrg, IDENTITY_STORE_ID, PROD_ACCOUNT_ID, startAwsDouble } from '../../../fixtures/aws-iam/index.ts';
 import { openApp } from '../app.ts';
 import { collectAndEvaluate } from '../pipeline.ts';
@@ -11,6 +12,7 @@ import { renderResults } from '../../report/results-text.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const SECRET_ENV = 'EVIDENTIA_DEMO_CLIENT_SECRET';
+const GOOGLE_ENV = 'EVIDENTIA_DEMO_GOOGLE_SA_KEY';
 const AWS_ENV = { keyId: 'EVIDENTIA_DEMO_AWS_ACCESS_KEY_ID', secret: 'EVIDENTIA_DEMO_AWS_SECRET_ACCESS_KEY', externalId: 'EVIDENTIA_DEMO_AWS_EXTERNAL_ID' };
 
 export interface DemoOptions {
@@ -33,6 +35,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tenant = generateTenant({ users: opts.users, now: opts.now() });
   const double = await startGraphDouble({ tenant, quirks: opts.unlicensed ? { unlicensed: true } : {} });
+  const google = await startDirectoryDouble({ tenant: generateGoogleTenant({ m365: tenant, domain: 'contoso.com' }) });
   const aws = await startAwsDouble({ org: generateAwsOrg({ m365: tenant, now: opts.now() }) });
   try {
     const raw = {
@@ -55,6 +58,13 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
               endpoints: { graph: double.graphBaseUrl, authority: double.authorityHost },
             },
             {
+              type: 'google-workspace',
+              id: 'google-demo',
+              adminEmail: google.adminEmail,
+              serviceAccountKey: { env: GOOGLE_ENV },
+              endpoints: { directory: google.rootUrl, token: google.tokenUrl },
+            },
+            {
               type: 'aws-iam',
               id: 'aws-demo',
               // Static keys only because the simulated AWS has no SSO or instance role to offer;
@@ -75,10 +85,11 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       `# Written by \`evidentia demo\`. The simulated tenant's endpoints lived only while the demo ran,\n# so \`collect\` fails with this file; results, runs, evaluate and verify work on the stored evidence.\n${stringify(raw)}`,
       { mode: 0o600 },
     );
-    const env = { [SECRET_ENV]: double.clientSecret, [AWS_ENV.keyId]: aws.accessKeyId, [AWS_ENV.secret]: aws.secretAccessKey, [AWS_ENV.externalId]: aws.externalId ?? '' };
+    const env = { [SECRET_ENV]: double.clientSecret, [GOOGLE_ENV]: google.serviceAccount.json, [AWS_ENV.keyId]: aws.accessKeyId, [AWS_ENV.secret]: aws.secretAccessKey, [AWS_ENV.externalId]: aws.externalId ?? '' };
     const app = await openApp({ config, env, extraCa: double.ca });
     try {
       opts.out.write(`Simulated Microsoft 365 tenant ${tenant.domain}: ${tenant.userCount} users, served by a local Graph test double at ${double.graphBaseUrl}${opts.unlicensed ? ' (no Entra ID P1/P2 licence)' : ''}\n`);
+      opts.out.write(`Simulated Google Workspace customer contoso.com: ${google.tenant.userCount} users, served by a local Admin SDK double at ${google.origin}\n`);
       opts.out.write(`Simulated AWS organisation: accounts ${PROD_ACCOUNT_ID} (prod) and ${DEV_ACCOUNT_ID} (dev), served by a local IAM/STS double at ${aws.endpoint}\n`);
       const { run, evaluation } = await collectAndEvaluate(app, 0, { signal: opts.signal, now: opts.now, trigger: 'demo', onEvent: createProgress() });
       if (!evaluation) return EXIT.interrupted;
@@ -101,6 +112,6 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       await app.close();
     }
   } finally {
-    await Promise.all([double.close(), aws.close()]);
+    await Promise.all([double.close(), google.close(), aws.close()]);
   }
 }
