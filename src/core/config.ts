@@ -35,6 +35,52 @@ export const accountLists = z
   })
   .strict();
 
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-12-31');
+
+/** How accounts are linked to people beyond matching e-mail addresses and employee ids. */
+export const identityConfig = z
+  .object({
+    /**
+     * Domains that are the same mailbox namespace, e.g. `contoso.onmicrosoft.com: contoso.com`, so
+     * `ann@contoso.onmicrosoft.com` and `ann@contoso.com` are one person.
+     */
+    domainAliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /** Explicit links that win over every heuristic: `account` is `<instance>/<username>`, `person` an e-mail or employee id. */
+    mappings: z.array(z.object({ account: z.string().min(3), person: z.string().min(1), note: z.string().optional() }).strict()).default([]),
+  })
+  .strict();
+export type IdentityConfig = z.infer<typeof identityConfig>;
+
+/** A rule result accepted for one subject, for a reason, by someone, until a date. */
+export const exceptionConfig = z
+  .object({
+    rule: z.string().min(1),
+    /** The subject's label or reference as results show it (`*` wildcards allowed). */
+    subject: z.string().min(1),
+    reason: z.string().min(3),
+    approvedBy: z.string().min(1),
+    /** Last day the exception applies (inclusive, UTC); afterwards it stops applying by itself. */
+    expires: isoDate,
+  })
+  .strict();
+export type ExceptionConfig = z.infer<typeof exceptionConfig>;
+
+/** An app the organisation approved (the approved-apps register used by shadow-ai). */
+export const approvedAppConfig = z
+  .object({
+    /** A catalog app id (see `config/ai-apps.yaml`) or the app's display name. */
+    app: z.string().min(1),
+    /** The person accountable for the app; an approved AI app without one is reported by shadow-ai. */
+    owner: z.string().min(1).optional(),
+    purpose: z.string().min(1),
+    dataAllowed: z.string().min(1),
+    approvedBy: z.string().min(1),
+    /** Next review date; an overdue review is reported. */
+    reviewDate: isoDate,
+  })
+  .strict();
+export type ApprovedAppConfig = z.infer<typeof approvedAppConfig>;
+
 export const organisation = z
   .object({
     id: slug,
@@ -43,6 +89,9 @@ export const organisation = z
     accounts: accountLists.default({ breakGlass: [], service: [], sharedMailbox: [] }),
     /** Per-rule parameter overrides for this organisation, on top of the top-level `rules`. */
     rules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    identity: identityConfig.default({ domainAliases: {}, mappings: [] }),
+    exceptions: z.array(exceptionConfig).default([]),
+    approvedApps: z.array(approvedAppConfig).default([]),
   })
   .strict();
 export type OrganisationConfig = z.infer<typeof organisation>;
