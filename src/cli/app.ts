@@ -29,13 +29,18 @@ export interface OpenAppOptions {
   logLevel?: string;
   /** Extra CA PEM trusted besides `http.caFile` (the demo's local double). */
   extraCa?: string;
+  /** The command only reads evidence: the store must already exist and no connector is loaded. */
+  readOnly?: boolean;
 }
 
 export async function openApp(opts: OpenAppOptions): Promise<App> {
   const { config } = opts;
   const secrets = new SecretRegistry(opts.env ?? process.env);
   const log = createLogger({ level: opts.logLevel ?? config.log.level, secrets });
-  const registry = await loadConnectorRegistry();
+  // Only the connectors the config names are loaded, and none for commands that only read the
+  // store: `verify` must work whatever state a connector folder is in.
+  const types = new Set(opts.readOnly ? [] : config.organisations.flatMap((o) => o.connectors.map((c) => c.type)));
+  const registry = await loadConnectorRegistry(undefined, types);
   let ca = opts.extraCa ?? null;
   if (config.http.caFile) {
     try {
@@ -44,7 +49,11 @@ export async function openApp(opts: OpenAppOptions): Promise<App> {
       throw new AgentError('config_invalid', `http.caFile: cannot read ${config.http.caFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
     }
   }
-  const store = await openSqliteStore(config.store.path);
+  const store = await openSqliteStore(config.store.path, { mustExist: opts.readOnly === true });
+  // A run left `running` by a process that died (SIGKILL, power loss) is marked interrupted, so it
+  // never looks like evidence in progress and the next run chains past it.
+  const abandoned = await store.markAbandonedRuns();
+  if (abandoned.length > 0) log.warn({ runs: abandoned }, 'runs left running by a process that no longer exists were marked interrupted');
   const httpFor = () => createHttpContext(httpContextOptionsFromConfig(config.http, ca));
   return { config, store, log, secrets, registry, httpFor, close: () => store.close() };
 }

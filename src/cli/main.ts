@@ -46,9 +46,9 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
   const now = () => new Date();
   const signal = controller.signal;
   let app: App | undefined;
-  const withApp = async (cmd: Command, fn: (app: App) => Promise<number>): Promise<number> => {
+  const withApp = async (cmd: Command, fn: (app: App) => Promise<number>, mode: { readOnly?: boolean } = {}): Promise<number> => {
     const { config } = cmd.optsWithGlobals<{ config: string }>();
-    app = await openAppFromFile(config);
+    app = await openAppFromFile(config, mode);
     return fn(app);
   };
   let code: number = EXIT.ok;
@@ -97,7 +97,7 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .requiredOption('--run <id>', 'run id (see `evidentia runs`)', positiveInt)
     .option('--json', 'print the results as JSON')
     .action(async (o: { run: number; json?: boolean }, cmd: Command) => {
-      code = await withApp(cmd, (a) => evaluateCommand(a, { ...o, now, out: io.stdout }));
+      code = await withApp(cmd, (a) => evaluateCommand(a, { ...o, now, out: io.stdout }), { readOnly: true });
     });
   program
     .command('results')
@@ -106,7 +106,7 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .option('--run <id>', 'the results of this run', positiveInt)
     .option('--json', 'machine-readable output')
     .action(async (o: { org?: string; run?: number; json?: boolean }, cmd: Command) => {
-      code = await withApp(cmd, (a) => resultsCommand(a, { ...o, out: io.stdout }));
+      code = await withApp(cmd, (a) => resultsCommand(a, { ...o, out: io.stdout }), { readOnly: true });
     });
   program
     .command('runs')
@@ -115,14 +115,14 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .option('--limit <n>', 'at most this many, newest first', positiveInt, 20)
     .option('--json', 'machine-readable output')
     .action(async (o: { org?: string; limit: number; json?: boolean }, cmd: Command) => {
-      code = await withApp(cmd, (a) => runsCommand(a, { ...o, out: io.stdout }));
+      code = await withApp(cmd, (a) => runsCommand(a, { ...o, out: io.stdout }), { readOnly: true });
     });
   program
     .command('verify')
     .description('recompute every evidence hash and chain; exit 4 if anything changed')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }, cmd: Command) => {
-      code = await withApp(cmd, (a) => verifyCommand(a, { ...o, out: io.stdout }));
+      code = await withApp(cmd, (a) => verifyCommand(a, { ...o, out: io.stdout }), { readOnly: true });
     });
 
   try {

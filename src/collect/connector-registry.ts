@@ -13,19 +13,23 @@ export type ConnectorRegistry = ReadonlyMap<string, Connector<unknown>>;
 
 /**
  * Every folder under `connectors/` (except `_template`) with an `index.ts` exporting `connector`
- * is a connector: adding one is adding a folder, nothing else.
+ * is a connector: adding one is adding a folder, nothing else. The folder name is the connector
+ * id; `only` limits loading to the ids a config uses.
  */
-export async function loadConnectorRegistry(dir = CONNECTORS_DIR): Promise<ConnectorRegistry> {
+export async function loadConnectorRegistry(dir = CONNECTORS_DIR, only?: ReadonlySet<string>): Promise<ConnectorRegistry> {
   const entries = await readdir(dir, { withFileTypes: true });
   const registry = new Map<string, Connector<unknown>>();
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (!e.isDirectory() || e.name.startsWith('_') || e.name.startsWith('.')) continue;
+    // A connector's folder is named after its id (`type:` in the config).
+    if (only && !only.has(e.name)) continue;
     const entry = join(dir, e.name, 'index.ts');
     if (!existsSync(entry)) {
       throw new AgentError('internal', `connectors/${e.name}/ has no index.ts; every folder under connectors/ (except those starting with _) must be a complete connector`);
     }
     const mod = (await import(pathToFileURL(entry).href)) as { connector?: Connector<unknown> };
     if (!mod.connector) throw new AgentError('internal', `connectors/${e.name}/index.ts does not export \`connector\``);
+    if (mod.connector.id !== e.name) throw new AgentError('internal', `connectors/${e.name}/ exports a connector with id "${mod.connector.id}"; the folder must be named after the id`);
     registry.set(mod.connector.id, mod.connector);
   }
   return registry;

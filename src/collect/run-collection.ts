@@ -46,8 +46,18 @@ export async function runCollection(opts: CollectOptions): Promise<CollectResult
   const run = await store.beginRun({ ...opts.run, org: opts.org, startedAt: opts.now().toISOString() });
   opts.onEvent?.({ type: 'run_started', runId: run.id, org: opts.org });
   const outcomes: StreamOutcome[] = [];
-  for (const rc of opts.connectors) {
-    outcomes.push(...(await collectConnector(opts, run.id, rc)));
+  try {
+    for (const rc of opts.connectors) {
+      outcomes.push(...(await collectConnector(opts, run.id, rc)));
+    }
+  } catch (e) {
+    // Streams record their own failures; what reaches here is the store failing (disk full,
+    // locked). What was written stays, and the run is closed as interrupted so it never counts
+    // as evidence nor stays "running".
+    await store.finishRun(run.id, { finishedAt: opts.now().toISOString(), status: 'interrupted' }).catch((closeError: unknown) => {
+      log.error({ run: run.id, err: closeError }, 'could not mark the run interrupted');
+    });
+    throw e;
   }
   const status = opts.signal.aborted ? 'interrupted' : runStatus(outcomes);
   const finished = await store.finishRun(run.id, { finishedAt: opts.now().toISOString(), status });
@@ -70,7 +80,11 @@ async function collectConnector(opts: CollectOptions, runId: number, rc: Resolve
     const streams = rc.connector.streams(ctx);
     // Streams run side by side: each family has its own pacing budget, so the slow sign-in
     // budget does not hold up the directory reads. SQLite writes stay serialised by the store.
-    return await Promise.all(streams.map((s) => collectStream(opts, runId, rc, s, ctx, seen)));
+    // allSettled: a store failure in one stream must not leave the others writing after the run is closed.
+    const settled = await Promise.allSettled(streams.map((s) => collectStream(opts, runId, rc, s, ctx, seen)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<StreamOutcome>).value);
   } finally {
     await dispose();
   }

@@ -96,18 +96,53 @@ describe('check and collect with a user-written config', () => {
     }
   });
 
-  it('a missing secret variable is named in every stream failure and nothing passes', async () => {
+  it('a missing secret is one line naming the key path, exit 2, before anything is collected', async () => {
     const { double, config } = await setup('no-secret');
     try {
       const res = await runCli(['collect', '-c', config], { env: {}, cwd: dir });
-      // The run itself completes with every stream failed for lack of credentials (recorded as
-      // evidence), and the rules are not evaluable; it does not pretend anything passed.
-      expect(res.code).toBe(3);
-      expect(res.stderr).toMatch(/environment variable E2E_M365_SECRET is not set/);
-      expect(res.stdout).toMatch(/mfa-coverage\s+\S+ \S+\s+NOT EVALUABLE/);
+      expect(res.code).toBe(2);
+      expect(res.stderr.trim().split('\n')).toEqual([
+        'evidentia: organisations[0].connectors[0].auth.secret: environment variable E2E_M365_SECRET is not set; export it before running',
+      ]);
+      expect(double.requests).toEqual([]);
+      const runs = await runCli(['runs', '-c', config, '--json'], { cwd: dir });
+      expect(JSON.parse(runs.stdout)).toEqual([]);
     } finally {
       await double.close();
     }
+  });
+
+  it('a collector killed with SIGKILL leaves a run that the next command marks interrupted, and verify passes', async () => {
+    const { double, config, env } = await setup('sigkill', { latencyMs: 300, pageSizeCap: 5 }, 60);
+    try {
+      const bin = fileURLToPath(new URL('../../bin/evidentia.js', import.meta.url));
+      const child = spawn(process.execPath, [bin, 'collect', '-c', config], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (double.requests.filter((r) => r.path === '/v1.0/users').length >= 2) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 50);
+      });
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.on('close', resolve));
+      const runs = await runCli(['runs', '-c', config, '--json'], { cwd: dir });
+      const [run] = JSON.parse(runs.stdout) as { status: string; pageCount: number }[];
+      expect(run!.status).toBe('interrupted');
+      expect(run!.pageCount).toBeGreaterThan(0);
+      expect((await runCli(['verify', '-c', config], { cwd: dir })).code).toBe(0);
+    } finally {
+      await double.close();
+    }
+  }, 60_000);
+
+  it('read-only commands refuse a store that does not exist instead of creating an empty one', async () => {
+    const config = join(dir, 'typo.yaml');
+    await writeFile(config, stringify({ store: { path: 'no-such.db' }, organisations: [{ id: 'acme', name: 'Acme', connectors: [{ type: 'm365', id: 'm', tenantId: '00000000-0000-0000-0000-000000000000', clientId: '00000000-0000-0000-0000-000000000000', auth: { method: 'client_secret', secret: { env: 'X' } } }] }] }));
+    const res = await runCli(['verify', '-c', config], { cwd: dir });
+    expect(res.code).toBe(5);
+    expect(res.stderr).toMatch(/no evidence store at .*no-such\.db/);
   });
 
   it('collect stores a complete run and exits 3 because rules fail; results and verify agree', async () => {

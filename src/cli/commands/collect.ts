@@ -1,5 +1,6 @@
 import type { App } from '../app.ts';
 import { collectAndEvaluate, selectOrgs } from '../pipeline.ts';
+import { preflight } from '../preflight.ts';
 import { createProgress } from '../progress.ts';
 import { overallExitStatus, renderResults } from '../../report/results-text.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -17,7 +18,9 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
   const progress = createProgress();
   const all: { org: string; runId: number; results: RuleResult[] }[] = [];
   let interrupted = false;
-  for (const i of selectOrgs(app, opts.org)) {
+  const orgs = selectOrgs(app, opts.org);
+  await preflight(app, orgs);
+  for (const i of orgs) {
     const { run, evaluation } = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress });
     if (!evaluation) {
       interrupted = true;

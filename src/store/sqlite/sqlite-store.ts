@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Database } from 'better-sqlite3';
 import { canonicalJson, sha256Hex } from '../../core/canonical-json.ts';
@@ -12,7 +14,7 @@ import { isAbandoned, probeProcess } from './abandoned-runs.ts';
 import type { ProcessIdentity } from './abandoned-runs.ts';
 import { beginRunInput, finishRunInput, listFilter, pageInput, parseInput, streamRef } from './inputs.ts';
 import { buildManifest } from './manifest.ts';
-import { openDatabase } from './open-database.ts';
+import { MEMORY, openDatabase } from './open-database.ts';
 import { RunReader } from './run-reader.ts';
 import { latestEvaluatedRun, latestEvaluation, recordEvaluation } from './evaluations.ts';
 import { describeRun, RUN_SELECT, toRunRecord } from './rows.ts';
@@ -23,6 +25,8 @@ import { validateEntities, validateOutcome } from './validate.ts';
 import { verifyEvidence } from './verify.ts';
 
 export interface SqliteStoreOptions {
+  /** Refuse to create a new database file (read-only commands). @default false */
+  mustExist?: boolean;
   /** Clock for times the store itself writes (an abandoned run's finish time). @default () => new Date() */
   now?: () => Date;
   /** Recorded with each run this store begins. @default process.pid */
@@ -46,6 +50,11 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Promise<EvidenceStore> {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+  // Commands that only read (verify, results, runs) must not conjure an empty store out of a
+  // mistyped path and then report "OK: 0 runs".
+  if (opts.mustExist && path !== MEMORY && !existsSync(resolve(path))) {
+    throw new AgentError('store_failed', `no evidence store at ${resolve(path)}; check store.path in the config, or run \`evidentia collect\` to create it`);
+  }
   const { db, where } = openDatabase(path, busyTimeoutMs);
   return new SqliteEvidenceStore(db, { where, busyTimeoutMs }, opts);
 }
