@@ -49,7 +49,12 @@ describe('admin policy analysis', () => {
     ['"*:*"', { Statement: [{ Effect: 'Allow', Action: '*:*', Resource: '*' }] }, true],
     ['a narrower resource', { Statement: [{ Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::bucket/*' }] }, false],
     ['Deny "*"', { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] }, false],
-    ['NotAction (PowerUser-like)', { Statement: [{ Effect: 'Allow', NotAction: ['iam:*'], Resource: '*' }] }, false],
+    // PowerUser-like: everything but IAM is still privileged access, whose MFA must be checked.
+    ['NotAction (PowerUser-like)', { Statement: [{ Effect: 'Allow', NotAction: ['iam:*'], Resource: '*' }] }, true],
+    ['iam:* on IAM resources of one account', { Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: 'arn:aws:iam::111111111111:*' }] }, true],
+    ['privilege escalation by wildcard', { Statement: [{ Effect: 'Allow', Action: ['iam:Attach*', 'iam:Put*'], Resource: '*' }] }, true],
+    ['"*" with NotResource', { Statement: [{ Effect: 'Allow', Action: '*', NotResource: 'arn:aws:s3:::audit-logs/*' }] }, true],
+    ['read-only IAM wildcards', { Statement: [{ Effect: 'Allow', Action: ['iam:List*', 'iam:Get*'], Resource: '*' }] }, false],
     ['iam:Get* only', { Statement: [{ Effect: 'Allow', Action: 'iam:Get*', Resource: '*' }] }, false],
   ])('%s', (_name, doc, admin) => {
     const v = judgePolicyDocument(enc({ Version: '2012-10-17', ...doc }));

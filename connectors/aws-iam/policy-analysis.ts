@@ -3,9 +3,14 @@
  * the AWS-managed `AdministratorAccess` or `IAMFullAccess` (full IAM control is a path to every
  * other permission), or any policy statement that allows `*` or `iam:*` on `Resource: "*"`.
  *
- * Deliberately fail-closed: conditions, permission boundaries, SCPs and Deny statements that may
- * narrow such a grant are not evaluated (a statement allowing `*` under a condition still counts,
- * and the reason says "with a condition"). `NotAction` statements are not treated as admin.
+ * Fail-closed: when in doubt, a statement counts as admin, because a missed administrator is one
+ * whose MFA nobody checks. So conditions, permission boundaries, SCPs and Deny statements that may
+ * narrow a grant are not evaluated (the reason says "with a condition"), and these count as admin:
+ * - `*`, `*:*`, `iam:*` or any `iam:` wildcard on any resource (IAM control on any resource can be
+ *   a path to every other permission);
+ * - IAM actions that grant permissions (`iam:Attach*Policy`, `iam:Put*Policy`, `iam:Create*Version`,
+ *   `iam:PassRole`, `iam:CreateAccessKey`, `iam:UpdateAssumeRolePolicy`…): privilege escalation;
+ * - `NotAction` or `NotResource` in an Allow: "everything except…" is almost everything.
  */
 
 export const ADMIN_MANAGED_POLICIES: ReadonlySet<string> = new Set(['AdministratorAccess', 'IAMFullAccess']);
@@ -21,7 +26,9 @@ export type PolicyVerdict = { ok: true; admin: boolean; why: string } | { ok: fa
 interface Statement {
   Effect?: unknown;
   Action?: unknown;
+  NotAction?: unknown;
   Resource?: unknown;
+  NotResource?: unknown;
   Condition?: unknown;
   Sid?: unknown;
 }
@@ -45,12 +52,43 @@ export function judgePolicyDocument(encoded: string): PolicyVerdict {
     if (s === null || typeof s !== 'object') return { ok: false, why: 'a Statement is not an object' };
     const st = s as Statement;
     if (st.Effect !== 'Allow') continue;
-    const actions = list(st.Action).filter((a): a is string => typeof a === 'string').map((a) => a.toLowerCase());
-    const wide = actions.find((a) => a === '*' || a === '*:*' || a === 'iam:*');
-    if (wide === undefined || !list(st.Resource).includes('*')) continue;
     const cond = st.Condition !== undefined ? ' (with a condition, not evaluated)' : '';
     const sid = typeof st.Sid === 'string' ? ` (statement ${st.Sid})` : '';
-    return { ok: true, admin: true, why: `allows Action "${wide === 'iam:*' ? 'iam:*' : '*'}" on Resource "*"${sid}${cond}` };
+    const reason = adminReason(st);
+    if (reason !== null) return { ok: true, admin: true, why: `${reason}${sid}${cond}` };
   }
-  return { ok: true, admin: false, why: 'allows neither "*" nor "iam:*" on Resource "*"' };
+  return { ok: true, admin: false, why: 'grants no wildcard, IAM-wide or privilege-escalating action' };
+}
+
+/** IAM actions that let their holder grant themselves more: any of them is a path to admin. */
+const ESCALATING_ACTIONS = [
+  'iam:attachuserpolicy', 'iam:attachgrouppolicy', 'iam:attachrolepolicy',
+  'iam:putuserpolicy', 'iam:putgrouppolicy', 'iam:putrolepolicy',
+  'iam:createpolicyversion', 'iam:setdefaultpolicyversion',
+  'iam:createaccesskey', 'iam:createloginprofile', 'iam:updateloginprofile',
+  'iam:updateassumerolepolicy', 'iam:addusertogroup',
+];
+
+/** An IAM action pattern (`*` and `?` wildcards, case-insensitive) as a regular expression. */
+function actionPattern(a: string): RegExp {
+  return new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+/** A resource pattern that can cover IAM itself (where `*` on actions means escalation). */
+const coversIam = (r: unknown): boolean => typeof r === 'string' && (r === '*' || /^arn:aws[a-z-]*:(\*|iam):/i.test(r));
+
+function adminReason(st: Statement): string | null {
+  if (st.NotAction !== undefined) return 'allows every action except those listed (NotAction)';
+  const actions = list(st.Action).filter((a): a is string => typeof a === 'string').map((a) => a.toLowerCase());
+  const resources = list(st.Resource);
+  const onIam = resources.some(coversIam) || st.NotResource !== undefined;
+  if (!onIam) return null;
+  const onAll = resources.includes('*') || st.NotResource !== undefined;
+  const everything = actions.find((a) => a === '*' || a === '*:*');
+  if (everything !== undefined) return onAll ? 'allows Action "*" on Resource "*"' : 'allows Action "*" on IAM resources';
+  const iamWide = actions.find((a) => a === 'iam:*');
+  if (iamWide !== undefined) return `allows Action "iam:*"${onAll ? ' on Resource "*"' : ' on IAM resources'}`;
+  const escalating = actions.find((a) => ESCALATING_ACTIONS.some((e) => actionPattern(a).test(e)));
+  if (escalating !== undefined) return `allows "${escalating}", which can grant further permissions`;
+  return null;
 }

@@ -25,6 +25,17 @@ const REDACT_PATHS = [
   '*.authorization',
   '*.headers.authorization',
   '*.headers.Authorization',
+  // Errors from HTTP clients (gaxios, undici, the AWS SDK) carry the request they made.
+  '*.config.headers.authorization',
+  '*.config.headers.Authorization',
+  '*.request.headers.authorization',
+  '*.request.headers.Authorization',
+  '*.*.headers.authorization',
+  '*.*.headers.Authorization',
+  '*.*.headers["x-amz-security-token"]',
+  '*.headers["x-amz-security-token"]',
+  '*.config.data',
+  '*.config.body',
 ];
 
 export interface LoggerOptions {

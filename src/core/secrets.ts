@@ -38,14 +38,43 @@ export class SecretRegistry implements SecretResolver {
       }
       if (value === '') throw new AgentError('secret_missing', `${label}: secret file ${ref.file} is empty`);
     }
-    this.#values.add(value);
+    this.remember(value);
     return value;
   }
 
-  /** Values shorter than 6 characters are not scrubbed: they would match ordinary text. */
+  /**
+   * Adds a value to scrub: resolved secrets, and anything derived from them. A JSON secret (a
+   * Google service-account key) also registers its private parts, which appear on their own in
+   * error messages far more often than the whole file does.
+   */
+  remember(value: string): void {
+    this.#values.add(value);
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (parsed && typeof parsed === 'object') {
+        for (const k of ['private_key', 'private_key_id', 'client_secret', 'refresh_token']) {
+          const part = (parsed as Record<string, unknown>)[k];
+          if (typeof part === 'string') this.#values.add(part);
+        }
+      }
+    } catch {
+      // not JSON: the value itself is registered
+    }
+  }
+
+  /**
+   * Values shorter than 6 characters are not scrubbed: they would match ordinary text. Each value
+   * is also scrubbed in its JSON-escaped form, since log lines are JSON (`"` and `\` and newlines
+   * inside a secret are escaped there).
+   */
   scrub(text: string): string {
     let out = text;
-    for (const v of this.#values) if (v.length >= 6) out = out.split(v).join('[REDACTED]');
+    for (const v of this.#values) {
+      if (v.length < 6) continue;
+      out = out.split(v).join('[REDACTED]');
+      const escaped = JSON.stringify(v).slice(1, -1);
+      if (escaped !== v) out = out.split(escaped).join('[REDACTED]');
+    }
     return out;
   }
 }
