@@ -39,7 +39,8 @@ describe('control catalog', () => {
 
 describe('rule imports', () => {
   // Rules stay pure and re-evaluable offline: they may read only src/core, the snapshot view and each other.
-  const allowed = /^(zod|\.\/[a-z0-9-]+\.ts|\.\.\/src\/core\/[a-z0-9-]+\.ts|\.\.\/src\/evaluate\/snapshot-view\.ts)$/;
+  // rules/ai-catalog/ holds the catalog matcher (pure too; its own purity test covers the folder).
+  const allowed = /^(zod|\.\/(ai-catalog\/)?[a-z0-9-]+\.ts|\.\.\/src\/core\/[a-z0-9-]+\.ts|\.\.\/src\/evaluate\/snapshot-view\.ts)$/;
   const files = readdirSync(new URL('.', import.meta.url)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   it.each(files)('%s imports only src/core, the snapshot view and rules/', (file) => {
     const text = readFileSync(new URL(file, import.meta.url), 'utf8');

@@ -157,6 +157,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against \`evidentia init\``;
     case 'invalid_type':
       return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeInput(issue.input)}`;
+    case 'invalid_union':
+      // "Invalid input" says nothing; for a missing key say so, else the first alternative's complaint.
+      if (issue.input === undefined) return 'is required';
+      return issue.errors[0]?.[0]?.message ?? issue.message;
     default:
       return issue.message;
   }

@@ -8,18 +8,27 @@ import { evaluateRules } from './run-rules.ts';
 
 /**
  * Evaluates a stored run from the store alone (no network) and stores the evaluation. The org's
- * current config supplies account lists and rule parameters; their digest is stored with the
+ * current config supplies account lists, identity links and rule parameters; their digest is stored with the
  * results, so a changed threshold is visible in the evidence.
  */
 export async function evaluateStoredRun(store: EvidenceStore, runId: number, config: AgentConfig, rules: readonly Rule[], now: () => Date): Promise<EvaluationRecord> {
   const snapshot = await store.loadSnapshot(runId);
+  if (snapshot.run.status === 'running' || snapshot.run.status === 'interrupted') {
+    throw new AgentError(
+      'usage',
+      snapshot.run.status === 'running'
+        ? `run ${runId} is still running; evaluate it once it has finished`
+        : `run ${runId} was interrupted, so it is not evidence and is not evaluated; \`evidentia collect\` makes a new run`,
+    );
+  }
   const orgIndex = config.organisations.findIndex((o) => o.id === snapshot.run.org);
   if (orgIndex < 0) {
     throw new AgentError('not_found', `run ${runId} belongs to organisation "${snapshot.run.org}", which is not in the config; add it back to evaluate this run`);
   }
   const org = config.organisations[orgIndex]!;
-  const view = buildSnapshotView(snapshot, { accounts: org.accounts });
+  const view = buildSnapshotView(snapshot, { accounts: org.accounts, identity: org.identity });
   const { results, params } = evaluateRules(view, rules, { global: config.rules, org: org.rules }, { global: 'rules', org: `organisations[${orgIndex}].rules` });
-  const paramsDigest = sha256Hex(canonicalJson({ params, accounts: org.accounts }));
+  // The identity config changes who counts as whom, so it is part of what the results depend on.
+  const paramsDigest = sha256Hex(canonicalJson({ params, accounts: org.accounts, identity: org.identity }));
   return store.recordEvaluation(runId, { evaluatedAt: now().toISOString(), paramsDigest, results });
 }

@@ -8,6 +8,13 @@ export async function verifyCommand(app: App, opts: { json?: boolean; out: NodeJ
     opts.out.write(`${JSON.stringify(report, null, 2)}\n`);
   } else if (report.ok) {
     opts.out.write(`OK: ${report.runsChecked} runs, ${report.pagesChecked} pages and ${report.evaluationsChecked} evaluations match their hashes; every organisation's chain is unbroken.\n`);
+    // The store cannot vouch for its own newest run (deleting it leaves a valid shorter chain):
+    // the head hash is printed so it can be kept somewhere else and compared next time.
+    const heads = new Map<string, { id: number; hash: string }>();
+    for (const r of await app.store.listRuns({ limit: 100_000 })) {
+      if (r.manifestHash && !heads.has(r.org)) heads.set(r.org, { id: r.id, hash: r.manifestHash });
+    }
+    for (const [org, h] of heads) opts.out.write(`  chain head ${org}: run ${h.id}, manifest sha256 ${h.hash}\n`);
   } else {
     opts.out.write(`TAMPERED: ${report.message}\n`);
     for (const p of report.problems.slice(1, 20)) opts.out.write(`  also run ${p.runId} (${p.kind}): ${p.detail}\n`);

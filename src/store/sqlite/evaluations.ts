@@ -32,7 +32,7 @@ export function recordEvaluation(db: Database, reader: RunReader, runId: number,
       const why =
         run.status === 'running'
           ? 'it is still running; evaluate it once it is finished and sealed'
-          : 'it was interrupted, so it is not evidence; run a new collection (`evidentia run`) and evaluate that';
+          : 'it was interrupted, so it is not evidence; run a new collection (`evidentia collect`) and evaluate that';
       throw new AgentError('store_failed', `Cannot record an evaluation of ${describeRun(run)}: ${why}.`);
     }
     const hash = resultsHash({ runManifestHash: run.manifest_hash, evaluatedAt: meta.evaluatedAt, paramsDigest: meta.paramsDigest, results });
