@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshotView } from './build-view.ts';
-import { createAccount, createMfa, createOutcome, createSnapshot, fakePageHash, TEST_AS_OF } from './test-factories.ts';
+import { createAccount, createMfa, createOutcome, createPerson, createSnapshot, fakePageHash, TEST_AS_OF } from './test-factories.ts';
 
 describe('buildSnapshotView', () => {
   const alice = createAccount({ username: 'alice@contoso.com' });
@@ -71,5 +71,40 @@ describe('buildSnapshotView', () => {
     expect(view.accountClass(bg).class).toBe('break_glass');
     const later = buildSnapshotView(createSnapshot({ entities: [future], run: { startedAt: '2025-05-01T00:00:00Z' } }));
     expect(later.accountClass(future).class).toBe('human');
+  });
+
+  describe('people', () => {
+    const gws = { org: 'contoso', connector: 'google-workspace', instance: 'gws-main' };
+    const m365Ann = createAccount({ username: 'ann@contoso.onmicrosoft.com', key: 'obj-ann' });
+    const gwsAnn = createAccount({ username: 'ann@contoso.com', key: 'g-ann', source: gws });
+    const svc = createAccount({ username: 'svc-scan@contoso.com', key: 'obj-svc' });
+    const hr = createPerson({ email: 'ann@contoso.com' });
+
+    it('links accounts to HR people with the identity config, and lists the rest', () => {
+      const view = buildSnapshotView(createSnapshot({ entities: [m365Ann, gwsAnn, svc, hr] }), {
+        identity: { domainAliases: { 'contoso.onmicrosoft.com': 'contoso.com' }, mappings: [] },
+      });
+      expect(view.people().map((p) => [p.id, p.accounts.map((l) => l.account.key)])).toEqual([['employee:1042', ['g-ann', 'obj-ann']]]);
+      expect(view.personOf(m365Ann)?.id).toBe('employee:1042');
+      expect(view.personOf(svc)).toBeUndefined();
+      expect(view.unmatchedAccounts()).toEqual([{ account: svc, why: expect.stringMatching(/^service account, not linked to a person: name starts with svc-/) }]);
+    });
+
+    it('without aliases keeps the onmicrosoft.com account a person of its own', () => {
+      const view = buildSnapshotView(createSnapshot({ entities: [m365Ann, gwsAnn, hr] }));
+      expect(view.people().map((p) => p.id)).toEqual(['email:ann@contoso.onmicrosoft.com', 'employee:1042']);
+    });
+
+    it('passes mappings to the classifier, so a mapped svc- account is a person', () => {
+      const view = buildSnapshotView(createSnapshot({ entities: [svc, hr] }), { identity: { mappings: [{ account: 'm365-main/svc-scan@contoso.com', person: 'ann@contoso.com' }] } });
+      expect(view.accountClass(svc).class).toBe('human');
+      expect(view.personOf(svc)?.id).toBe('employee:1042');
+    });
+
+    it('computes the correlation once per view', () => {
+      const view = buildSnapshotView(createSnapshot({ entities: [m365Ann, hr] }));
+      expect(view.people()).toBe(view.people());
+      expect(view.unmatchedAccounts()).toBe(view.unmatchedAccounts());
+    });
   });
 });

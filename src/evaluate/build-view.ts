@@ -5,11 +5,16 @@ import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { StoredSnapshot } from '../store/evidence-store.ts';
 import { createAccountClassifier } from '../identity/account-class.ts';
 import type { AccountLists } from '../identity/account-class.ts';
+import { correlate } from '../identity/correlate.ts';
+import type { Correlation } from '../identity/correlate.ts';
+import type { IdentityOptions } from '../identity/mappings.ts';
 import type { AccountClassification, Availability, SnapshotView, SourceInfo } from './snapshot-view.ts';
 
 export interface BuildViewOptions {
   /** The organisation's `accounts` lists; an `OrganisationConfig` can be passed as is. */
   accounts?: AccountLists;
+  /** The organisation's `identity` config (domain aliases, explicit mappings) for linking accounts to people. */
+  identity?: IdentityOptions;
 }
 
 /**
@@ -32,8 +37,27 @@ export function buildSnapshotView(snapshot: StoredSnapshot, options: BuildViewOp
     if (!byKey.has(id)) byKey.set(id, e);
   }
 
-  const classify = createAccountClassifier(options.accounts);
+  const classify = createAccountClassifier(options.accounts, options.identity?.mappings);
   const classes = new WeakMap<Account, AccountClassification>();
+  const accountClass = (account: Account): AccountClassification => {
+    let c = classes.get(account);
+    if (!c) {
+      c = classify(account, asOf);
+      classes.set(account, c);
+    }
+    return c;
+  };
+  // Correlation reads every account and HR record; only rules about people need it, so it is
+  // computed on first use and kept for the view's lifetime (the snapshot never changes).
+  let correlation: Correlation | undefined;
+  const people = (): Correlation =>
+    (correlation ??= correlate({
+      accounts: (byKind.get('account') ?? EMPTY) as readonly Account[],
+      persons: (byKind.get('person') ?? EMPTY) as readonly EntityOf<'person'>[],
+      config: options.identity,
+      classify: accountClass,
+      asOf,
+    }));
 
   return {
     org: snapshot.run.org,
@@ -57,14 +81,10 @@ export function buildSnapshotView(snapshot: StoredSnapshot, options: BuildViewOp
       }
       return { usable: reasons.length === 0, reasons };
     },
-    accountClass(account: Account): AccountClassification {
-      let c = classes.get(account);
-      if (!c) {
-        c = classify(account, asOf);
-        classes.set(account, c);
-      }
-      return c;
-    },
+    accountClass,
+    people: () => people().people,
+    personOf: (account) => people().personOf.get(account),
+    unmatchedAccounts: () => people().unmatched,
     evidenceFor(kind: EntityKind): string[] {
       const hashes = new Set<string>();
       for (const o of outcomes) {

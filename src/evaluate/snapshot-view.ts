@@ -1,4 +1,4 @@
-import type { Account, EntityKind, EntityOf } from '../core/model.ts';
+import type { Account, EntityKind, EntityOf, Person } from '../core/model.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
 
 /**
@@ -26,6 +26,45 @@ export interface SnapshotView {
   accountClass(account: Account): AccountClassification;
   /** Hashes of the raw pages behind the streams that yield `kind`, sorted and deduplicated. */
   evidenceFor(kind: EntityKind): string[];
+  /**
+   * People: accounts across systems linked by explicit mappings, employee ids and normalised
+   * e-mail addresses (src/identity), with what HR sources say about them. Sorted by id.
+   */
+  people(): readonly PersonView[];
+  /** The person an account was linked to, if any (by object: pass accounts this view returned). */
+  personOf(account: Account): PersonView | undefined;
+  /** Accounts linked to no person, each with why (never dropped silently). */
+  unmatchedAccounts(): readonly { account: Account; why: string }[];
+}
+
+/** One human being as the evidence shows them across systems. */
+export interface PersonView {
+  /**
+   * Stable across runs: `employee:<id>` when an employee id is known, else `email:<address>`, else
+   * `hr:<instance>/<key>` (an HR record with neither, or two HR records that would share an id).
+   */
+  id: string;
+  displayName: string;
+  emails: readonly string[];
+  employeeId: string | null;
+  /** HR records (person entities) describing this person; empty when no HR source knows them. */
+  hrRecords: readonly Person[];
+  /** No HR record and only guest accounts: someone from outside (a partner, a contractor's own identity). */
+  external: boolean;
+  /**
+   * HR's word when an HR source states one (`active` with a start after the run is `future`); else
+   * `terminated` when an account's leave date has passed, `future` when every hire date is after the
+   * run, and `unknown` otherwise: an enabled account alone does not prove someone is employed.
+   */
+  status: 'active' | 'terminated' | 'future' | 'unknown';
+  /** When they left (the earliest leave date any source gives; may be after the run when scheduled), or null. */
+  leftAt: string | null;
+  /** Every source's leave date, e.g. `{ source: 'hr-csv', date }` or `{ source: 'm365-main/employeeLeaveDateTime', date }`. */
+  leaveDates: readonly { source: string; date: string }[];
+  /** One sentence per disagreement between sources (two leave dates, HR active but leave date set…). */
+  conflicts: readonly string[];
+  /** Every linked account, with the reason for the link ("same employee id 1042", "mapped in config"). */
+  accounts: readonly { account: Account; why: string }[];
 }
 
 export interface SourceInfo {

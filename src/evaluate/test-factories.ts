@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { AccessKey, Account, Entity, EntityKind, EntitySource, MfaStatus, RoleAssignment } from '../core/model.ts';
+import type { AccessKey, Account, Entity, EntityKind, EntitySource, MfaStatus, Person, RoleAssignment } from '../core/model.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { Rule, RuleResult } from '../core/rule.ts';
 import type { RunRecord, StoredSnapshot } from '../store/evidence-store.ts';
 import type { AccountLists } from '../identity/account-class.ts';
+import type { IdentityOptions } from '../identity/mappings.ts';
 import { buildSnapshotView } from './build-view.ts';
 import { evaluateRules } from './run-rules.ts';
 
@@ -113,6 +114,27 @@ export function createAccessKey(partial: WithInstance<AccessKey> = {}): AccessKe
   };
 }
 
+/**
+ * An HR record (`person`), defaulting to an active employee `ann@contoso.com` with id `1042` from an
+ * `hr-csv` instance named `hr`, hired long before `TEST_AS_OF`.
+ */
+export function createPerson(partial: WithInstance<Person> = {}): Person {
+  const { instance: _instance, ...rest } = partial;
+  const employeeId = partial.employeeId === undefined ? '1042' : partial.employeeId;
+  return {
+    kind: 'person',
+    key: partial.key ?? employeeId ?? partial.email ?? 'person',
+    source: partial.source ?? createSource({ connector: 'hr-csv', instance: partial.instance ?? 'hr' }),
+    employeeId,
+    email: 'ann@contoso.com',
+    displayName: 'Ann Example',
+    status: 'active',
+    hireDate: '2020-01-06T00:00:00Z',
+    leaveDate: null,
+    ...rest,
+  };
+}
+
 /** A complete stream named after its entity kind, unless told otherwise. */
 export function createOutcome(partial: Partial<StreamOutcome> & { entity: EntityKind }): StreamOutcome {
   return {
@@ -190,8 +212,12 @@ function defaultOutcomes(entities: readonly Entity[], streams: readonly EntityKi
 }
 
 /** Runs one rule through the real engine (requirements, params, validation), as a run would. */
-export function evaluateRule(rule: Rule, snapshot: StoredSnapshot, options: { params?: Record<string, unknown>; accounts?: AccountLists } = {}): RuleResult {
-  const view = buildSnapshotView(snapshot, { accounts: options.accounts ?? {} });
+export function evaluateRule(
+  rule: Rule,
+  snapshot: StoredSnapshot,
+  options: { params?: Record<string, unknown>; accounts?: AccountLists; identity?: IdentityOptions } = {},
+): RuleResult {
+  const view = buildSnapshotView(snapshot, { accounts: options.accounts ?? {}, identity: options.identity ?? {} });
   const { results } = evaluateRules(view, [rule], { global: options.params ? { [rule.id]: options.params } : {} });
   return results[0]!;
 }

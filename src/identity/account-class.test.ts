@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAccount, compileAccountPattern, createAccountClassifier } from './account-class.ts';
+import { classifyAccount, compileAccountPattern, createAccountClassifier, serviceNamePrefix } from './account-class.ts';
 import { createAccount, TEST_AS_OF } from '../evaluate/test-factories.ts';
 
 const asOf = new Date(TEST_AS_OF);
@@ -108,5 +108,46 @@ describe('classifyAccount', () => {
   it('works with no lists at all', () => {
     const classify = createAccountClassifier();
     expect(classify(createAccount(), asOf).class).toBe('human');
+  });
+
+  describe('service-name heuristic', () => {
+    it.each([
+      ['svc-scanner@contoso.com', 'svc-'],
+      ['SVC_Backup@contoso.com', 'svc_'],
+      ['service-desk-bot', 'service-'],
+      ['noreply@contoso.com', 'noreply'],
+      ['no-reply.billing@contoso.com', 'no-reply'],
+      ['noreplyer@contoso.com', 'noreply'], // a prefix, documented: the why says how to overrule it
+      ['ann@contoso.com', null],
+      ['my-svc-backup@contoso.com', null], // only a prefix counts
+      ['servicedesk@contoso.com', null], // `service` alone is a common mailbox and person-name part
+    ])('%s → %s', (username, prefix) => {
+      expect(serviceNamePrefix(createAccount({ username }))).toBe(prefix);
+    });
+
+    it('reads the e-mail local part too (an AWS user whose tag names a no-reply mailbox)', () => {
+      expect(serviceNamePrefix(createAccount({ username: 'mailer', email: 'no-reply@contoso.com' }))).toBe('no-reply');
+    });
+
+    it('classes a name-matched account as service and says how to confirm or overrule it', () => {
+      expect(classifyAccount(createAccount({ username: 'svc-scanner@contoso.com', signIn: { lastSuccessfulAt: null, lastInteractiveAt: null, lastNonInteractiveAt: null } }), asOf)).toEqual({
+        class: 'service',
+        why: 'name starts with svc-: treated as a service account (add it to accounts.service to confirm, or to identity.mappings to link it to a person)',
+      });
+    });
+
+    it('is overruled by identity.mappings (by username or by key), and by every config list', () => {
+      const acc = createAccount({ username: 'svc-ann@contoso.com', key: 'obj-1' });
+      expect(classifyAccount(acc, asOf, {}, [{ account: 'M365-MAIN/SVC-ANN@contoso.com', person: 'ann@contoso.com' }]).class).toBe('human');
+      expect(classifyAccount(acc, asOf, {}, [{ account: 'm365-main/obj-1', person: 'ann@contoso.com' }]).class).toBe('human');
+      expect(classifyAccount(acc, asOf, {}, [{ account: 'other/svc-ann@contoso.com', person: 'ann@contoso.com' }]).class).toBe('service');
+      expect(classifyAccount(createAccount({ username: 'noreply@contoso.com' }), asOf, { sharedMailbox: ['noreply@contoso.com'] }).class).toBe('shared_mailbox');
+      expect(classifyAccount(createAccount({ username: 'svc-x@contoso.com' }), asOf, { service: ['svc-x@contoso.com'] }).why).toBe('configured service account (matches "svc-x@contoso.com")');
+    });
+
+    it('does not override vendor facts: guests and disabled accounts keep their class', () => {
+      expect(classifyAccount(createAccount({ username: 'svc-x_partner.com#EXT#@contoso.onmicrosoft.com', vendorType: 'guest' }), asOf).class).toBe('guest');
+      expect(classifyAccount(createAccount({ username: 'svc-old@contoso.com', enabled: false }), asOf).class).toBe('disabled');
+    });
   });
 });

@@ -1,5 +1,7 @@
 import type { Account } from '../core/model.ts';
 import type { AccountClass, AccountClassification } from '../evaluate/snapshot-view.ts';
+import { createMappingLookup } from './mappings.ts';
+import type { IdentityMapping } from './mappings.ts';
 
 /**
  * Which class of account rules must treat an account as (human, guest, service, …), with the
@@ -20,8 +22,13 @@ import type { AccountClass, AccountClassification } from '../evaluate/snapshot-v
  * 3. `service` (config list, or vendorType `service`): non-human, so not counted as a person.
  * 4. `shared_mailbox` (config list): vendors show these as members; only config can tell.
  * 5. `guest` (vendorType `guest`): external identities, measured by their own rules.
- * 6. `future_hire` (hireDate after the run): created before the start date; nobody uses it yet.
- * 7. `human`: everything else, including vendorType `unknown`: counting an unknown account as a
+ * 6. `service` by name (see `SERVICE_NAME_PREFIXES`): an account whose username or e-mail local part
+ *    starts with `svc-`, `noreply`… is treated as a service account, and the `why` says it was a
+ *    name-based guess and how to confirm it (`accounts.service`) or overrule it (`identity.mappings`:
+ *    a mapped account is linked to a person, so the name guess is not applied to it). It comes after
+ *    every config list and vendor fact, so a person's word always beats the guess.
+ * 7. `future_hire` (hireDate after the run): created before the start date; nobody uses it yet.
+ * 8. `human`: everything else, including vendorType `unknown`: counting an unknown account as a
  *    person makes checks stricter, never looser (fail closed), and the `why` says it was a guess.
  *
  * Config lists hold usernames or emails, matched case-insensitively against both; `*` matches any
@@ -35,6 +42,24 @@ export interface AccountLists {
 }
 
 export type AccountClassifier = (account: Account, asOf: Date) => AccountClassification;
+
+/**
+ * Name prefixes that mark non-human accounts in practice (scanners, backup agents, mail senders).
+ * Kept short on purpose: each entry is a guess a reviewer must be able to follow, and a longer list
+ * (`admin`, `test`, `scan`) would catch real people's names.
+ */
+export const SERVICE_NAME_PREFIXES = ['svc-', 'svc_', 'service-', 'noreply', 'no-reply'] as const;
+
+/** The prefix an account's username or e-mail local part starts with, or null. */
+export function serviceNamePrefix(account: Account): string | null {
+  for (const value of [account.username, account.email]) {
+    if (value === null) continue;
+    const local = value.trim().toLowerCase().split('@')[0] ?? '';
+    const hit = SERVICE_NAME_PREFIXES.find((p) => local.startsWith(p));
+    if (hit !== undefined) return hit;
+  }
+  return null;
+}
 
 /** A case-insensitive matcher for one config entry; `*` is the only wildcard. */
 export function compileAccountPattern(pattern: string): (value: string) => boolean {
@@ -64,8 +89,12 @@ function compileList(patterns: readonly string[] = []): CompiledList {
   };
 }
 
-/** Compiles the lists once; the returned function is called for every account of a snapshot. */
-export function createAccountClassifier(lists: AccountLists = {}): AccountClassifier {
+/**
+ * Compiles the lists once; the returned function is called for every account of a snapshot.
+ * `mappings` (`identity.mappings`): mapped accounts belong to a person, so the name guess is skipped.
+ */
+export function createAccountClassifier(lists: AccountLists = {}, mappings: readonly IdentityMapping[] = []): AccountClassifier {
+  const mapped = createMappingLookup(mappings);
   const breakGlass = compileList(lists.breakGlass);
   const service = compileList(lists.service);
   const sharedMailbox = compileList(lists.sharedMailbox);
@@ -93,6 +122,14 @@ export function createAccountClassifier(lists: AccountLists = {}): AccountClassi
 
     if (account.vendorType === 'guest') return result('guest', `guest (external) account in ${where}`);
 
+    const prefix = serviceNamePrefix(account);
+    if (prefix !== null && mapped.of(account).length === 0) {
+      return result(
+        'service',
+        `name starts with ${prefix}: treated as a service account (add it to accounts.service to confirm, or to identity.mappings to link it to a person)`,
+      );
+    }
+
     const hire = account.hireDate === null ? Number.NaN : Date.parse(account.hireDate);
     if (hire > asOf.getTime()) {
       return result('future_hire', `future hire: starts ${account.hireDate!.slice(0, 10)}, after this run (${asOf.toISOString().slice(0, 10)})`);
@@ -106,8 +143,8 @@ export function createAccountClassifier(lists: AccountLists = {}): AccountClassi
 }
 
 /** One-off classification; prefer `createAccountClassifier` when classifying many accounts. */
-export function classifyAccount(account: Account, asOf: Date, lists: AccountLists = {}): AccountClassification {
-  return createAccountClassifier(lists)(account, asOf);
+export function classifyAccount(account: Account, asOf: Date, lists: AccountLists = {}, mappings: readonly IdentityMapping[] = []): AccountClassification {
+  return createAccountClassifier(lists, mappings)(account, asOf);
 }
 
 function rootWhy(account: Account): string {
