@@ -13,7 +13,11 @@ export const resultSubject = z.object({
   label: z.string(),
   /** The connector instance it came from. */
   instance: z.string(),
-  status: z.enum(['fail', 'excluded', 'not_evaluable']),
+  /**
+   * `excepted`: a failure accepted by an exception in force (config `exceptions`); only the engine
+   * sets it (src/evaluate/exceptions.ts), and `why` then ends with who accepted it, until when, why.
+   */
+  status: z.enum(['fail', 'excepted', 'excluded', 'not_evaluable']),
   /** A sentence a person understands, e.g. "Global Administrator with no MFA method registered". */
   why: z.string(),
 });
@@ -27,6 +31,25 @@ export const resultBreakdown = z.object({
   summary: z.string(),
 });
 export type ResultBreakdown = z.infer<typeof resultBreakdown>;
+
+/**
+ * One configured exception as a result reports it: every exception naming the rule is listed,
+ * in config order, whether it applied or not, so the results say what was accepted and what lapsed.
+ */
+export const resultException = z.object({
+  rule: z.string(),
+  /** The pattern as configured: a subject's label or ref, `*` wildcards, case-insensitive. */
+  subject: z.string(),
+  reason: z.string(),
+  approvedBy: z.string(),
+  /** Last day it applies (inclusive, UTC), `YYYY-MM-DD`. */
+  expires: z.string(),
+  /** `expired`: `expires` is before the run's day; it no longer applies, by itself. */
+  status: z.enum(['in_force', 'expired']),
+  /** How many `fail` subjects it turned into `excepted` (0 when expired). */
+  matched: z.number().int().nonnegative(),
+});
+export type ResultException = z.infer<typeof resultException>;
 
 export const ruleResult = z.object({
   ruleId: z.string(),
@@ -52,6 +75,8 @@ export const ruleResult = z.object({
    */
   notApplicable: z.boolean().default(false),
   params: z.record(z.string(), z.unknown()),
+  /** Every configured exception for this rule, in force or expired (stored results from before exceptions read as none). */
+  exceptions: z.array(resultException).default([]),
 });
 export type RuleResult = z.infer<typeof ruleResult>;
 
@@ -90,6 +115,20 @@ export interface RuleVerdict {
  * so any stored run re-evaluates offline to the same result. Before `evaluate` runs, the engine
  * checks every requirement and returns `not_evaluable` itself when a stream is missing.
  */
+/**
+ * What the engine may conclude when exceptions in force cover some of a rule's `fail` subjects
+ * (src/evaluate/exceptions.ts). Excepted subjects are always marked; this only decides whether the
+ * status and `measured` may change, so a result never turns `pass` while a failing reason remains.
+ * - `count`: `measured` (overall, and each breakdown row for its instance) is the number of `fail`
+ *   subjects, and the rule fails exactly when it exceeds `threshold`: the engine recounts.
+ * - `subjects`: the rule fails exactly when a `fail` subject exists, but `measured` is something
+ *   else (privileged-count: admins per system); with no `fail` subject left the status is re-derived
+ *   and `measured` kept.
+ * - `none`: status and `measured` stay as the rule computed them; the summary says how many failing
+ *   subjects are covered. Right for ratios, which cannot be recomputed from subjects alone.
+ */
+export type ExceptionEffect = 'count' | 'subjects' | 'none';
+
 export interface Rule<P extends Record<string, unknown> = Record<string, unknown>> {
   readonly id: string;
   readonly title: string;
@@ -100,5 +139,7 @@ export interface Rule<P extends Record<string, unknown> = Record<string, unknown
   readonly requires: readonly Requirement[];
   readonly appliesTo?: Applicability;
   readonly paramsSchema: z.ZodType<P>;
+  /** @default 'count' for a verdict with `unit: 'count'`, else 'none' (see `ExceptionEffect`). */
+  readonly exceptionEffect?: ExceptionEffect;
   evaluate(view: SnapshotView, params: P): RuleVerdict;
 }

@@ -27,8 +27,17 @@ export async function evaluateStoredRun(store: EvidenceStore, runId: number, con
   }
   const org = config.organisations[orgIndex]!;
   const view = buildSnapshotView(snapshot, { accounts: org.accounts, identity: org.identity });
-  const { results, params } = evaluateRules(view, rules, { global: config.rules, org: org.rules }, { global: 'rules', org: `organisations[${orgIndex}].rules` });
-  // The identity config changes who counts as whom, so it is part of what the results depend on.
-  const paramsDigest = sha256Hex(canonicalJson({ params, accounts: org.accounts, identity: org.identity }));
+  // The approved-apps register lives in the organisation's config; shadow-ai sees only its params,
+  // so the register travels there (and into the params digest with it).
+  const orgRules = rules.some((r) => r.id === 'shadow-ai') ? { ...org.rules, 'shadow-ai': { ...org.rules['shadow-ai'], approvedApps: org.approvedApps } } : org.rules;
+  const { results, params } = evaluateRules(
+    view,
+    rules,
+    { global: config.rules, org: orgRules, exceptions: org.exceptions },
+    { global: 'rules', org: `organisations[${orgIndex}].rules`, exceptions: `organisations[${orgIndex}].exceptions` },
+  );
+  // Identity links and exceptions change who counts as whom and what is accepted, so they are part
+  // of what the results depend on.
+  const paramsDigest = sha256Hex(canonicalJson({ params, accounts: org.accounts, identity: org.identity, exceptions: org.exceptions }));
   return store.recordEvaluation(runId, { evaluatedAt: now().toISOString(), paramsDigest, results });
 }

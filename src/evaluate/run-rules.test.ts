@@ -155,6 +155,12 @@ describe('evaluateRules', () => {
     });
   });
 
+  it('lists no exceptions on a result when none are configured, and validates exception rule ids like params', () => {
+    expect(evaluateRules(view, [fakeRule()]).results[0]!.exceptions).toEqual([]);
+    const exceptions = [{ rule: 'nope', subject: '*', reason: 'because', approvedBy: 'CISO', expires: '2099-01-01' }];
+    expect(() => evaluateRules(view, [fakeRule()], { exceptions })).toThrow(/^organisation\.exceptions\[0\]\.rule: no rule has the id "nope"; known rules: fake$/);
+  });
+
   it('throws on a rule id registered twice', () => {
     expect(() => evaluateRules(view, [fakeRule(), fakeRule()])).toThrow(/registered twice/);
   });

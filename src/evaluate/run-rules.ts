@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import { configErrorFromZod } from '../core/config.ts';
+import type { ExceptionConfig } from '../core/config.ts';
 import { AgentError, ConfigError, describeError } from '../core/errors.ts';
 import { ruleResult } from '../core/rule.ts';
 import type { Rule, RuleResult, RuleVerdict } from '../core/rule.ts';
 import type { SnapshotView } from './snapshot-view.ts';
+import { applyExceptions, checkExceptionRules, compileExceptions } from './exceptions.ts';
 
 /** Rule parameters as written in the config: rule id → param name → value. */
 export type RuleParamsMap = Record<string, Record<string, unknown>>;
@@ -13,6 +15,8 @@ export interface RuleParamsConfig {
   global?: RuleParamsMap;
   /** This organisation's `rules:` block; a value here overrides the same one in `global`. */
   org?: RuleParamsMap;
+  /** This organisation's `exceptions:` (accepted failing subjects); see `exceptions.ts`. */
+  exceptions?: readonly ExceptionConfig[];
 }
 
 export interface ParamPaths {
@@ -20,6 +24,8 @@ export interface ParamPaths {
   global?: string;
   /** The org block's key path, e.g. `organisations[2].rules`. @default 'organisation.rules' */
   org?: string;
+  /** The org's exceptions key path, e.g. `organisations[2].exceptions`. @default 'organisation.exceptions' */
+  exceptions?: string;
 }
 
 export interface Evaluation {
@@ -70,11 +76,15 @@ function parseParams(schema: z.ZodType<Record<string, unknown>>, input: unknown,
 /**
  * Evaluates every rule against one snapshot. A rule whose required streams are not all usable is
  * `not_evaluable` without being called; a rule that throws or returns a malformed result is
- * `not_evaluable` with "rule error: …". Neither can ever become `pass`.
+ * `not_evaluable` with "rule error: …". Neither can ever become `pass`. Then the org's exceptions
+ * in force (as of the run, not the wall clock) mark the failing subjects they cover, and every
+ * exception of a rule, in force or expired, is listed on its result.
  */
 export function evaluateRules(view: SnapshotView, rules: readonly Rule[], config: RuleParamsConfig = {}, paths: ParamPaths = {}): Evaluation {
   const params = resolveRuleParams(rules, config, paths);
-  const results = rules.map((rule) => evaluateOne(view, rule, params[rule.id] ?? {}));
+  checkExceptionRules(config.exceptions ?? [], rules.map((r) => r.id), paths.exceptions);
+  const exceptions = compileExceptions(config.exceptions ?? [], view.asOf);
+  const results = rules.map((rule) => applyExceptions(evaluateOne(view, rule, params[rule.id] ?? {}), exceptions, rule.exceptionEffect));
   return { results, params };
 }
 
@@ -104,6 +114,10 @@ function evaluateOne(view: SnapshotView, rule: Rule, params: Record<string, unkn
     return notEvaluable(base, threshold, [`rule error: ${describeError(e)}`]);
   }
 
+  // Accepting a failure is the org's decision, recorded in config; a rule cannot make it.
+  if (verdict.subjects.some((s) => s.status === 'excepted')) {
+    return notEvaluable(base, threshold, ['rule error: a rule marked a subject `excepted`; only configured exceptions may']);
+  }
   const reasons = verdict.reasons ?? [];
   if (verdict.status === 'not_evaluable' && reasons.length === 0) reasons.push(verdict.summary || 'the rule gave no reason');
   // "pass requires evidence": a pass resting on no stored page could not be shown to an auditor.

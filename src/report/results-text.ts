@@ -1,4 +1,4 @@
-import type { RuleResult } from '../core/rule.ts';
+import type { ResultException, RuleResult } from '../core/rule.ts';
 import { textTable } from './text-table.ts';
 import { formatPercent, formatThreshold } from '../core/percent.ts';
 
@@ -21,9 +21,13 @@ function shortControls(controls: readonly string[]): string {
     .join(' ');
 }
 
+/** Marks before a subject line: what needs action, what could not be judged, what was accepted. */
+const SUBJECT_MARK = { fail: '✗', not_evaluable: '?', excepted: '~' } as const;
+
 /**
- * The results as a person reads them: one row per rule, then for each rule that needs action the
- * subjects and why (capped, with the command that lists them all).
+ * The results as a person reads them: one row per rule, then for each rule that needs action (or
+ * has exceptions) the subjects and why (capped, with the command that lists them all), and every
+ * exception of the rule, in force or expired, so what was accepted is never hidden.
  */
 export function renderResults(results: readonly RuleResult[], opts: { subjectsPerRule?: number } = {}): string {
   const cap = opts.subjectsPerRule ?? 10;
@@ -34,21 +38,32 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
   );
   const sections: string[] = [table];
   for (const r of results) {
-    if ((r.status === 'pass' && r.subjects.every((s) => s.status !== 'fail')) || r.notApplicable) continue;
-    const lines: string[] = [`${STATUS_LABEL[r.status]}  ${r.ruleId} — ${r.title}`];
-    for (const reason of r.reasons) lines.push(`  cannot evaluate: ${reason}`);
-    // With one system the breakdown repeats the overall line; show it only when it adds something.
-    const scopes = r.breakdown.filter((b) => b.scope !== 'overall');
-    if (scopes.length > 1) for (const b of r.breakdown) lines.push(`  ${b.scope}: ${STATUS_LABEL[b.status]} ${formatValue(b.measured, r.unit)} — ${b.summary}`);
-    // Failures first (they need action), then what could not be judged.
-    const failing = [...r.subjects.filter((s) => s.status === 'fail'), ...r.subjects.filter((s) => s.status === 'not_evaluable')];
-    for (const s of failing.slice(0, cap)) lines.push(`  ${s.status === 'fail' ? '✗' : '?'} ${s.label} (${s.instance}): ${s.why}`);
-    if (failing.length > cap) lines.push(`  … and ${failing.length - cap} more; \`evidentia results --json\` lists them all`);
-    const excluded = r.subjects.filter((s) => s.status === 'excluded').length;
-    if (excluded > 0) lines.push(`  (${excluded} excluded by account class; listed in --json)`);
+    const quiet = r.status === 'pass' && r.subjects.every((s) => s.status !== 'fail' && s.status !== 'excepted');
+    if ((quiet || r.notApplicable) && r.exceptions.length === 0) continue;
+    const lines: string[] = [`${statusLabel(r)}  ${r.ruleId} — ${r.title}`];
+    if (!r.notApplicable) {
+      for (const reason of r.reasons) lines.push(`  cannot evaluate: ${reason}`);
+      // With one system the breakdown repeats the overall line; show it only when it adds something.
+      const scopes = r.breakdown.filter((b) => b.scope !== 'overall');
+      if (scopes.length > 1) for (const b of r.breakdown) lines.push(`  ${b.scope}: ${STATUS_LABEL[b.status]} ${formatValue(b.measured, r.unit)} — ${b.summary}`);
+      // Failures first (they need action), then what could not be judged, then what was accepted.
+      const listed = (['fail', 'not_evaluable', 'excepted'] as const).flatMap((status) => r.subjects.filter((s) => s.status === status).map((s) => ({ ...s, status })));
+      for (const s of listed.slice(0, cap)) lines.push(`  ${SUBJECT_MARK[s.status]} ${s.label} (${s.instance}): ${s.why}`);
+      if (listed.length > cap) lines.push(`  … and ${listed.length - cap} more; \`evidentia results --json\` lists them all`);
+      const excluded = r.subjects.filter((s) => s.status === 'excluded').length;
+      if (excluded > 0) lines.push(`  (${excluded} excluded by account class; listed in --json)`);
+    }
+    for (const e of r.exceptions) lines.push(`  ${describeException(e)}`);
     sections.push(lines.join('\n'));
   }
   return sections.join('\n\n');
+}
+
+/** One line per configured exception: in force (and how many failures it covers) or expired. */
+function describeException(e: ResultException): string {
+  const what = `"${e.subject}" — ${e.reason} (approved by ${e.approvedBy})`;
+  if (e.status === 'expired') return `exception expired on ${e.expires}, no longer applied: ${what}`;
+  return `exception in force until ${e.expires}: ${what}; covers ${e.matched} failing ${e.matched === 1 ? 'subject' : 'subjects'}`;
 }
 
 /** A rule that does not apply to the organisation (no AWS, say) is not a finding; anything else short of pass is. */

@@ -94,6 +94,7 @@ export function result(ruleId: string, partial: Partial<RuleResult> = {}): RuleR
     subjects: [{ ref: 'id-bob@acme.test', label: 'bob@acme.test', instance: 'm365-main', status: 'fail', why: 'Global Administrator with no MFA method registered' }],
     evidence: ['a'.repeat(64)],
     notApplicable: false,
+    exceptions: [],
     params: { threshold: 1 },
     ...partial,
   };
