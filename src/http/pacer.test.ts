@@ -115,7 +115,7 @@ describe('createPacer', () => {
     expect(e).toBeInstanceOf(AgentError);
     expect((e as AgentError).code).toBe('internal');
     expect((e as AgentError).message).toBe(
-      'unknown API family "graph-users"; known families: graph-directory, graph-reports, graph-signin, google-directory, aws-iam',
+      'unknown API family "graph-users"; known families: graph-directory, graph-reports, graph-signin, google-directory, aws-iam, bamboohr',
     );
     expect(() => pacer.pause('nope', 10)).toThrow(/known families: graph-directory/);
   });

@@ -41,6 +41,9 @@ export const DEFAULT_BUDGETS: Readonly<Record<string, Readonly<PacingBudget>>> =
   // conservative and still finishes GetAccountAuthorizationDetails paging quickly.
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
   'aws-iam': Object.freeze({ intervalCap: 10, intervalMs: 1_000, concurrency: 2 }),
+  // BambooHR publishes no numbers and answers 429 with Retry-After when over; one custom report a
+  // run needs almost nothing, so this stays gentle.
+  bamboohr: Object.freeze({ intervalCap: 2, intervalMs: 1_000, concurrency: 1 }),
 });
 
 export interface PacerOptions {

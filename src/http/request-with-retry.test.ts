@@ -1,3 +1,4 @@
+import { DEFAULT_BUDGETS } from './pacer.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -301,7 +302,7 @@ describe('createHttpContext', () => {
     expect(http.retry).toMatchObject({ maxAttempts: 3, maxRetryAfterMs: 30_000 });
     expect(http.timeoutMs).toBe(5_000);
     expect(http.ca).toBe('PEM');
-    expect(http.pacer.families).toHaveLength(5);
+    expect(http.pacer.families).toHaveLength(Object.keys(DEFAULT_BUDGETS).length);
   });
 
   it('refuses a pacing override for an unknown family', () => {
