@@ -15,6 +15,10 @@ const SECRET_ENV = 'EVIDENTIA_DEMO_CLIENT_SECRET';
 const GOOGLE_ENV = 'EVIDENTIA_DEMO_GOOGLE_SA_KEY';
 const AWS_ENV = { keyId: 'EVIDENTIA_DEMO_AWS_ACCESS_KEY_ID', secret: 'EVIDENTIA_DEMO_AWS_SECRET_ACCESS_KEY', externalId: 'EVIDENTIA_DEMO_AWS_EXTERNAL_ID' };
 
+function reviewDate(now: Date, days: number): string {
+  return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 export interface DemoOptions {
   users: number;
   dir: string;
@@ -47,7 +51,14 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
         {
           id: 'contoso',
           name: 'Contoso (simulated demo tenant)',
-          accounts: { breakGlass: tenant.scenario.accounts.breakGlass, service: [`svc-*@${tenant.domain}`], sharedMailbox: [] },
+          accounts: { breakGlass: tenant.scenario.accounts.breakGlass, service: [`svc-*@${tenant.domain}`], sharedMailbox: ['events@contoso.com', 'recruiting@contoso.com'] },
+          // Microsoft 365's initial domain and the company's mail domain are one namespace.
+          identity: { domainAliases: { [tenant.domain]: 'contoso.com' }, mappings: [] },
+          // The approved-apps register: one AI app approved properly, one approved without an owner.
+          approvedApps: [
+            { app: 'otter', owner: 'head.of.sales@contoso.com', purpose: 'Meeting notes for sales calls', dataAllowed: 'Calendar and meeting audio of the sales team', approvedBy: 'CISO', reviewDate: reviewDate(opts.now(), 180) },
+            { app: 'grammarly', purpose: 'Writing assistance', dataAllowed: 'Text typed in the browser', approvedBy: 'CISO', reviewDate: reviewDate(opts.now(), 90) },
+          ],
           connectors: [
             {
               type: 'm365',
