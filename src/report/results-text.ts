@@ -51,7 +51,7 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
       for (const s of listed.slice(0, cap)) lines.push(`  ${SUBJECT_MARK[s.status]} ${s.label} (${s.instance}): ${s.why}`);
       if (listed.length > cap) lines.push(`  … and ${listed.length - cap} more; \`evidentia results --json\` lists them all`);
       const excluded = r.subjects.filter((s) => s.status === 'excluded').length;
-      if (excluded > 0) lines.push(`  (${excluded} excluded by account class; listed in --json)`);
+      if (excluded > 0) lines.push(`  (${excluded} excluded (reason in --json))`);
     }
     for (const e of r.exceptions) lines.push(`  ${describeException(e)}`);
     sections.push(lines.join('\n'));

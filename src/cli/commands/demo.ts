@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { configSchema } from '../../core/config.ts';
 import { generateTenant, startGraphDouble } from '../../../fixtures/m365/index.ts';
 import { generateGoogleTenant, startDirectoryDouble } from '../../../fixtures/google-workspace/index.ts';
+import { generateRoster } from '../../../fixtures/hr-csv/index.ts';
 import { DEV_ACCOUNT_ID, generateAwsOrg, IDENTITY_STORE_ID, PROD_ACCOUNT_ID, startAwsDouble } from '../../../fixtures/aws-iam/index.ts';
 import { openApp } from '../app.ts';
 import { collectAndEvaluate } from '../pipeline.ts';
@@ -38,6 +39,9 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   const dir = resolve(opts.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tenant = generateTenant({ users: opts.users, now: opts.now() });
+  // The HR roster an HR team would export: who works here, who left and when.
+  const rosterFile = join(dir, 'roster.csv');
+  await writeFile(rosterFile, generateRoster({ m365: tenant }).csv(), { mode: 0o600 });
   const double = await startGraphDouble({ tenant, quirks: opts.unlicensed ? { unlicensed: true } : {} });
   const google = await startDirectoryDouble({ tenant: generateGoogleTenant({ m365: tenant, domain: 'contoso.com' }) });
   const aws = await startAwsDouble({ org: generateAwsOrg({ m365: tenant, now: opts.now() }) });
@@ -75,6 +79,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
               serviceAccountKey: { env: GOOGLE_ENV },
               endpoints: { directory: google.rootUrl, token: google.tokenUrl },
             },
+            { type: 'hr-csv', id: 'hr-roster', file: rosterFile, timezone: 'UTC' },
             {
               type: 'aws-iam',
               id: 'aws-demo',
@@ -101,6 +106,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     try {
       opts.out.write(`Simulated Microsoft 365 tenant ${tenant.domain}: ${tenant.userCount} users, served by a local Graph test double at ${double.graphBaseUrl}${opts.unlicensed ? ' (no Entra ID P1/P2 licence)' : ''}\n`);
       opts.out.write(`Simulated Google Workspace customer contoso.com: ${google.tenant.userCount} users, served by a local Admin SDK double at ${google.origin}\n`);
+      opts.out.write(`Simulated HR roster: ${rosterFile}\n`);
       opts.out.write(`Simulated AWS organisation: accounts ${PROD_ACCOUNT_ID} (prod) and ${DEV_ACCOUNT_ID} (dev), served by a local IAM/STS double at ${aws.endpoint}\n`);
       const { run, evaluation } = await collectAndEvaluate(app, 0, { signal: opts.signal, now: opts.now, trigger: 'demo', onEvent: createProgress() });
       if (!evaluation) return EXIT.interrupted;
