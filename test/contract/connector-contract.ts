@@ -33,17 +33,22 @@ interface ReadResult {
   errors: Map<string, unknown>;
 }
 
-async function readAll(connector: Connector<unknown>, target: ContractTarget): Promise<ReadResult> {
+/** The context a connector gets from the collector, pointed at the target double. */
+function contractContext(connector: Connector<unknown>, target: ContractTarget, now: () => Date) {
   const config = connector.configSchema.parse(target.config);
   const rc: ResolvedConnector = { connector, instance: 'contract', config, disabledStreams: [] };
-  const { ctx, dispose } = createConnectorContext(rc, {
+  return createConnectorContext(rc, {
     org: 'contract-org',
     http: createHttpContext({ ca: target.ca, sleep: async () => {} }),
     secrets: new SecretRegistry(target.env),
     log: silentLogger(),
     signal: new AbortController().signal,
-    now: () => new Date('2026-11-20T10:00:00Z'),
+    now,
   });
+}
+
+async function readAll(connector: Connector<unknown>, target: ContractTarget): Promise<ReadResult> {
+  const { ctx, dispose } = contractContext(connector, target, () => new Date('2026-11-20T10:00:00Z'));
   const out = new Map<string, Page[]>();
   const errors = new Map<string, unknown>();
   try {
@@ -146,16 +151,7 @@ export function runConnectorContract(opts: ContractOptions): void {
       });
 
       it('check() reports every required permission as ok', async () => {
-        const config = connector.configSchema.parse(target.config);
-        const rc: ResolvedConnector = { connector, instance: 'contract', config, disabledStreams: [] };
-        const { ctx, dispose } = createConnectorContext(rc, {
-          org: 'contract-org',
-          http: createHttpContext({ ca: target.ca, sleep: async () => {} }),
-          secrets: new SecretRegistry(target.env),
-          log: silentLogger(),
-          signal: new AbortController().signal,
-          now: () => new Date(),
-        });
+        const { ctx, dispose } = contractContext(connector, target, () => new Date());
         try {
           const items = await connector.check(ctx);
           const failed = items.filter((i) => i.status === 'failed');

@@ -8,6 +8,18 @@ import { stringify } from 'yaml';
 import { generateDoubleTls, generateTenant, startGraphDouble, type DoubleTlsMaterial, type GraphDouble, type GraphQuirks } from '../../fixtures/m365/index.ts';
 import { runCli } from '../support/run-cli.ts';
 
+/** Resolves once the collector has asked the double for a second page of users. */
+function pagesArriving(double: GraphDouble): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (double.requests.filter((r) => r.path === '/v1.0/users').length >= 2) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 50);
+  });
+}
+
 /**
  * The path a real customer takes: their own YAML config, a secret in the environment, a CA file
  * (as behind a TLS-inspecting proxy), `check` then `collect`. The tenant is the local Graph double.
@@ -117,14 +129,7 @@ describe('check and collect with a user-written config', () => {
     try {
       const bin = fileURLToPath(new URL('../../bin/evidentia.js', import.meta.url));
       const child = spawn(process.execPath, [bin, 'collect', '-c', config], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (double.requests.filter((r) => r.path === '/v1.0/users').length >= 2) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 50);
-      });
+      await pagesArriving(double);
       child.kill('SIGKILL');
       await new Promise((resolve) => child.on('close', resolve));
       const runs = await runCli(['runs', '-c', config, '--json'], { cwd: dir });
@@ -168,14 +173,7 @@ describe('check and collect with a user-written config', () => {
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       // Wait until pages are arriving, then interrupt.
-      await new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (double.requests.filter((r) => r.path === '/v1.0/users').length >= 2) {
-            clearInterval(timer);
-            resolve();
-          }
-        }, 50);
-      });
+      await pagesArriving(double);
       child.kill('SIGINT');
       const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
       expect(code, stderr).toBe(130);
