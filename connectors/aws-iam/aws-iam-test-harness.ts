@@ -1,21 +1,13 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connector } from './index.ts';
 import { AWS_IAM_STREAM_IDS, type AwsIamStreamId } from './config-schema.ts';
 import type { CheckItem, Connector } from '../../src/core/connector.ts';
 import type { Entity } from '../../src/core/model.ts';
-import { SecretRegistry } from '../../src/core/secrets.ts';
 import type { StreamOutcome } from '../../src/core/stream-outcome.ts';
-import { runCollection } from '../../src/collect/run-collection.ts';
-import { createConnectorContext } from '../../src/collect/connector-context.ts';
-import type { ResolvedConnector } from '../../src/collect/connector-registry.ts';
-import { createHttpContext, type HttpContextOptions } from '../../src/http/request-with-retry.ts';
+import type { HttpContextOptions } from '../../src/http/request-with-retry.ts';
 import type { HttpContext } from '../../src/http/http-context.ts';
-import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { StoredSnapshot } from '../../src/store/evidence-store.ts';
 import { silentLogger } from '../../test/support/silent-logger.ts';
+import { collectIntoTempStore, disabledExcept, doubleTracker, outcomeSummary, recordingHttp as sharedRecordingHttp, runCheck } from '../../test/support/connector-harness.ts';
 import { generateTenant } from '../../fixtures/m365/index.ts';
 import { DEV_ACCOUNT_ID, generateAwsOrg, PROD_ACCOUNT_ID, IDENTITY_STORE_ID, startAwsDouble, type AwsDouble, type AwsDoubleOptions, type AwsOrg } from '../../fixtures/aws-iam/index.ts';
 
@@ -40,19 +32,13 @@ export function demoOrg(): AwsOrg {
   return orgCache;
 }
 
-const open = new Set<AwsDouble>();
+const doubles = doubleTracker<AwsDouble>();
 export async function startDouble(opts: Omit<AwsDoubleOptions, 'org'> & { org?: AwsOrg } = {}): Promise<AwsDouble> {
-  const d = await startAwsDouble({ now: () => DOUBLE_NOW, ...opts, org: opts.org ?? demoOrg() });
-  open.add(d);
-  return d;
+  return doubles.track(await startAwsDouble({ now: () => DOUBLE_NOW, ...opts, org: opts.org ?? demoOrg() }));
 }
 
 /** For `afterEach`: closes every double started since the last call. */
-export async function closeDoubles(): Promise<void> {
-  const all = [...open];
-  open.clear();
-  await Promise.all(all.map((d) => d.close()));
-}
+export const closeDoubles = doubles.closeAll;
 
 export function envFor(d: AwsDouble): Record<string, string> {
   return { [ENV_NAMES.accessKeyId]: d.accessKeyId, [ENV_NAMES.secretAccessKey]: d.secretAccessKey, ...(d.externalId ? { [ENV_NAMES.externalId]: d.externalId } : {}) };
@@ -82,23 +68,8 @@ export const FAST_PACING = { 'aws-iam': { intervalCap: 1000, intervalMs: 1000, c
  * a backoff costing seconds of test time.
  */
 export function recordingHttp(opts: Omit<HttpContextOptions, 'sleep'> = {}): { http: HttpContext; sleeps: number[] } {
-  const sleeps: number[] = [];
-  const http = createHttpContext({
-    pacing: FAST_PACING,
-    ...opts,
-    sleep: async (ms, signal) => {
-      sleeps.push(ms);
-      if (signal?.aborted) throw signal.reason;
-    },
-  });
-  const pacer = http.pacer;
-  const scaled = {
-    families: pacer.families,
-    schedule: pacer.schedule.bind(pacer),
-    snapshot: pacer.snapshot.bind(pacer),
-    pause: (family: string, ms: number) => pacer.pause(family, Math.ceil(ms / 100)),
-  };
-  return { http: { ...http, pacer: scaled }, sleeps };
+  const { http, waits } = sharedRecordingHttp({ pacing: FAST_PACING, ...opts }, 100);
+  return { http, sleeps: waits.sleeps };
 }
 
 export interface Collected {
@@ -122,54 +93,38 @@ export interface CollectOpts {
 
 /** One full collection of the connector against `d`, stored in a fresh SQLite file (removed afterwards). */
 export async function collect(d: AwsDouble, opts: CollectOpts = {}): Promise<Collected> {
-  const disabledStreams = opts.only ? AWS_IAM_STREAM_IDS.filter((id) => !opts.only!.includes(id)) : [];
+  const disabledStreams = disabledExcept(AWS_IAM_STREAM_IDS, opts.only);
   const config = AWS_IAM.configSchema.parse({ ...(opts.config ?? configFor(d)), ...(opts.only ? { disabledStreams } : {}) });
-  const rc: ResolvedConnector = { connector: AWS_IAM, instance: INSTANCE, config, disabledStreams };
   const { http, sleeps } = recordingHttp({ ...(opts.retry ? { retry: opts.retry } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
-  const dir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'evidentia-aws-'));
-  const store = await openSqliteStore(join(dir, 'evidence.db'));
-  try {
-    const now = opts.now ?? RUN_NOW;
-    const { run, outcomes } = await runCollection({
-      store, org: ORG_ID, connectors: [rc], httpFor: () => http, secrets: new SecretRegistry(opts.env ?? envFor(d)), log: silentLogger(),
-      signal: new AbortController().signal, now: () => now, run: { toolVersion: 'test', configDigest: '0'.repeat(64), trigger: 'test' },
-    });
-    const snapshot = await store.loadSnapshot(run.id);
-    const pages = new Map<string, string[]>();
-    for (const [key, hashes] of Object.entries(snapshot.pageHashes)) {
-      const stream = key.slice(key.indexOf('/') + 1);
-      const bodies: string[] = [];
-      for (const h of hashes) bodies.push(Buffer.from((await store.readPageBody(h)) ?? new Uint8Array()).toString('utf8'));
-      pages.set(stream, bodies);
-    }
-    return {
-      outcomes: new Map(outcomes.map((o) => [o.stream, o])),
-      snapshot,
-      entities: <K extends Entity['kind']>(kind: K) => snapshot.entities.filter((e): e is Extract<Entity, { kind: K }> => e.kind === kind),
-      pages,
-      sleeps,
-      http,
-    };
-  } finally {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  const now = opts.now ?? RUN_NOW;
+  const c = await collectIntoTempStore({
+    connector: AWS_IAM,
+    instance: INSTANCE,
+    org: ORG_ID,
+    config,
+    disabledStreams,
+    env: opts.env ?? envFor(d),
+    http,
+    log: silentLogger(),
+    now: () => now,
+    storePrefix: 'evidentia-aws-',
+  });
+  return {
+    outcomes: c.outcomes,
+    snapshot: c.snapshot,
+    entities: c.entities,
+    pages: new Map(c.pageBodies.map(({ stream, bodies }) => [stream, bodies])),
+    sleeps,
+    http,
+  };
 }
 
 /** `connector.check()` against `d`. */
 export async function check(d: AwsDouble, config: Record<string, unknown> = configFor(d), env: Record<string, string> = envFor(d)): Promise<CheckItem[]> {
-  const rc: ResolvedConnector = { connector: AWS_IAM, instance: INSTANCE, config: AWS_IAM.configSchema.parse(config), disabledStreams: [] };
-  const { ctx, dispose } = createConnectorContext(rc, { org: ORG_ID, http: recordingHttp().http, secrets: new SecretRegistry(env), log: silentLogger(), signal: new AbortController().signal, now: () => RUN_NOW });
-  try {
-    return await AWS_IAM.check(ctx);
-  } finally {
-    await dispose();
-  }
+  return runCheck(AWS_IAM, { instance: INSTANCE, org: ORG_ID, config, env, http: recordingHttp().http, log: silentLogger(), now: () => RUN_NOW });
 }
 
 /** `{ 'credential-report': 'partial[denied]', … }` for readable assertion failures. */
 export function summary(c: Collected): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [id, o] of c.outcomes) out[id] = `${o.status}${o.failures.length ? `[${o.failures.map((f) => `${f.kind}${f.field ? `:${f.field}` : ''}`).join(',')}]` : ''}`;
-  return out;
+  return outcomeSummary(c.outcomes);
 }

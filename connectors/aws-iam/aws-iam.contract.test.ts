@@ -1,5 +1,5 @@
-import { afterAll } from 'vitest';
 import { runConnectorContract, type ContractTarget } from '../../test/contract/connector-contract.ts';
+import { doubleTargets } from '../../test/support/contract-targets.ts';
 import type { AwsQuirks } from '../../fixtures/aws-iam/index.ts';
 import { AWS_IAM, configFor, envFor, startDouble } from './aws-iam-test-harness.ts';
 
@@ -8,21 +8,11 @@ import { AWS_IAM, configFor, envFor, startDouble } from './aws-iam-test-harness.
  * Identity Store), against the local double: two accounts through AssumeRole with an ExternalId,
  * plus Identity Center. Static keys come from env secrets, so no real AWS credentials are read.
  */
-const opened = new Set<ContractTarget>();
-afterAll(async () => Promise.all([...opened].map((t) => t.close())));
+const targetFor = doubleTargets();
 
 async function target(quirks: Partial<AwsQuirks>): Promise<ContractTarget> {
   const double = await startDouble({ quirks });
-  const t: ContractTarget = {
-    config: configFor(double),
-    env: envFor(double),
-    ca: null,
-    close: async () => {
-      if (opened.delete(t)) await double.close();
-    },
-  };
-  opened.add(t);
-  return t;
+  return targetFor(double, { config: configFor(double), env: envFor(double), ca: null });
 }
 
 runConnectorContract({

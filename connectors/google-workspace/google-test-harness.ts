@@ -1,18 +1,22 @@
-import { Writable } from 'node:stream';
-import type { Logger } from 'pino';
 import { connector } from './index.ts';
 import type { GoogleStreamId } from './config-schema.ts';
-import { createLogger } from '../../src/core/logger.ts';
-import { SecretRegistry } from '../../src/core/secrets.ts';
 import type { Entity } from '../../src/core/model.ts';
 import type { StreamOutcome } from '../../src/core/stream-outcome.ts';
 import type { CheckItem, Connector, Page } from '../../src/core/connector.ts';
-import { OutcomeBuilder } from '../../src/collect/stream-outcome-builder.ts';
-import { createConnectorContext } from '../../src/collect/connector-context.ts';
-import type { ResolvedConnector } from '../../src/collect/connector-registry.ts';
-import { createHttpContext, type HttpContextOptions } from '../../src/http/request-with-retry.ts';
+import type { HttpContextOptions } from '../../src/http/request-with-retry.ts';
 import type { HttpContext } from '../../src/http/http-context.ts';
 import type { PacingBudget } from '../../src/http/pacer.ts';
+import {
+  capturingLogger,
+  createTestContext,
+  doubleTracker,
+  entitiesOfKind,
+  outcomeSummary,
+  readStream,
+  recordingHttp as sharedRecordingHttp,
+  runCheck,
+  type Waits,
+} from '../../test/support/connector-harness.ts';
 import { generateTenant } from '../../fixtures/m365/index.ts';
 import {
   generateGoogleTenant,
@@ -49,20 +53,14 @@ export function sharedKey(): ServiceAccountKey {
   return key;
 }
 
-const open = new Set<DirectoryDouble>();
+const doubles = doubleTracker<DirectoryDouble>();
 
 export async function startDouble(opts: Partial<DirectoryDoubleOptions> = {}): Promise<DirectoryDouble> {
-  const d = await startDirectoryDouble({ tenant: demoTenant(), serviceAccount: sharedKey(), ...opts });
-  open.add(d);
-  return d;
+  return doubles.track(await startDirectoryDouble({ tenant: demoTenant(), serviceAccount: sharedKey(), ...opts }));
 }
 
 /** For `afterEach`: closes every double started since the last call. */
-export async function closeDoubles(): Promise<void> {
-  const all = [...open];
-  open.clear();
-  await Promise.all(all.map((d) => d.close()));
-}
+export const closeDoubles = doubles.closeAll;
 
 /** The connector block a user would write, pointed at the double. */
 export function configFor(d: DirectoryDouble, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -74,50 +72,17 @@ export function configFor(d: DirectoryDouble, extra: Record<string, unknown> = {
   };
 }
 
-export interface Waits {
-  /** Every wait the retry loop asked `sleep` for, in ms. */
-  sleeps: number[];
-  /** Every `pacer.pause(family, ms)` after a quota error. */
-  pauses: { family: string; ms: number }[];
-}
+export type { Waits };
 
 /** Pacing for tests not about pacing: the real 33/s budget would make the tokens stream crawl. */
 export const FAST_PACING: Record<string, Partial<PacingBudget>> = { 'google-directory': { intervalCap: 1000, intervalMs: 1000, concurrency: 8 } };
 
+/** Retry waits recorded, quota pauses recorded and forwarded at 1/1000 (see the shared `recordingHttp`). */
 export function recordingHttp(opts: Omit<HttpContextOptions, 'sleep'> = {}): { http: HttpContext; waits: Waits } {
-  const waits: Waits = { sleeps: [], pauses: [] };
-  const http = createHttpContext({
-    pacing: FAST_PACING,
-    ...opts,
-    sleep: async (ms, signal) => {
-      waits.sleeps.push(ms);
-      if (signal?.aborted) throw signal.reason;
-    },
-  });
-  const pacer = http.pacer;
-  const scaled = {
-    families: pacer.families,
-    schedule: pacer.schedule.bind(pacer),
-    snapshot: pacer.snapshot.bind(pacer),
-    pause(family: string, ms: number) {
-      waits.pauses.push({ family, ms });
-      pacer.pause(family, Math.ceil(ms / 1000));
-    },
-  };
-  return { http: { ...http, pacer: scaled }, waits };
+  return sharedRecordingHttp({ pacing: FAST_PACING, ...opts }, 1000);
 }
 
-/** A pino logger writing JSON lines into `lines` (no secret scrub: a test sees what the connector logged). */
-export function capturingLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
-      cb();
-    },
-  });
-  return { log: createLogger({ level: 'debug', destination }), lines };
-}
+export { capturingLogger };
 
 export interface Read {
   pages: Map<string, Page[]>;
@@ -141,48 +106,33 @@ export interface ReadOpts {
  * OutcomeBuilder), without a store: these tests are about the connector, not persistence.
  */
 export async function readAll(d: DirectoryDouble, opts: ReadOpts = {}): Promise<Read> {
-  const config = GOOGLE.configSchema.parse(opts.config ?? configFor(d));
-  const rc: ResolvedConnector = { connector: GOOGLE, instance: INSTANCE, config, disabledStreams: [] };
   const { log, lines } = capturingLogger();
   const { http, waits } = recordingHttp(opts.http);
   const now = () => new Date('2026-11-20T10:00:00Z');
-  const { ctx, dispose } = createConnectorContext(rc, {
-    org: ORG,
-    http,
-    secrets: new SecretRegistry(opts.env ?? { [KEY_ENV]: d.serviceAccount.json }),
-    log,
-    signal: new AbortController().signal,
-    now,
-  });
+  const { ctx, dispose } = createTestContext(GOOGLE, { instance: INSTANCE, org: ORG, config: opts.config ?? configFor(d), env: opts.env ?? { [KEY_ENV]: d.serviceAccount.json }, http, log, now });
   const pages = new Map<string, Page[]>();
   const outcomes = new Map<string, StreamOutcome>();
   try {
     await Promise.all(
       GOOGLE.streams(ctx)
         .filter((s) => !opts.only || opts.only.includes(s.id as GoogleStreamId))
-        .map(async (s) => {
-          const builder = new OutcomeBuilder(GOOGLE.id, INSTANCE, s, now);
-          const ps: Page[] = [];
-          try {
-            for await (const p of s.read(ctx)) {
-              ps.push(p);
-              builder.addPage(p.entities.length, p.failures);
-            }
-          } catch (e) {
-            builder.addError(e);
-          }
-          pages.set(s.id, ps);
-          outcomes.set(s.id, builder.build());
-        }),
+        .map((s) =>
+          readStream(GOOGLE, INSTANCE, s, ctx, {
+            now,
+            done: (ps, outcome) => {
+              pages.set(s.id, ps);
+              outcomes.set(s.id, outcome);
+            },
+          }),
+        ),
     );
   } finally {
     await dispose();
   }
-  const all = [...pages.values()].flat().flatMap((p) => p.entities);
   return {
     pages,
     outcomes,
-    entities: <K extends Entity['kind']>(kind: K) => all.filter((e): e is Extract<Entity, { kind: K }> => e.kind === kind),
+    entities: entitiesOfKind([...pages.values()].flat().flatMap((p) => p.entities)),
     waits,
     logLines: lines,
     http,
@@ -191,26 +141,10 @@ export async function readAll(d: DirectoryDouble, opts: ReadOpts = {}): Promise<
 
 /** `connector.check()` against `d`. */
 export async function check(d: DirectoryDouble, config: Record<string, unknown> = configFor(d), env: Record<string, string> = { [KEY_ENV]: d.serviceAccount.json }): Promise<CheckItem[]> {
-  const rc: ResolvedConnector = { connector: GOOGLE, instance: INSTANCE, config: GOOGLE.configSchema.parse(config), disabledStreams: [] };
-  const { ctx, dispose } = createConnectorContext(rc, {
-    org: ORG,
-    http: recordingHttp().http,
-    secrets: new SecretRegistry(env),
-    log: capturingLogger().log,
-    signal: new AbortController().signal,
-    now: () => new Date(),
-  });
-  try {
-    return await GOOGLE.check(ctx);
-  } finally {
-    await dispose();
-  }
+  return runCheck(GOOGLE, { instance: INSTANCE, org: ORG, config, env, http: recordingHttp().http, log: capturingLogger().log, now: () => new Date() });
 }
 
 /** Outcome summary for readable assertion failures: `{ tokens: 'partial[denied]', … }`. */
 export function summary(r: Read): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [id, o] of r.outcomes) out[id] = `${o.status}${o.failures.length ? `[${o.failures.map((f) => f.kind).join(',')}]` : ''}`;
-  return out;
+  return outcomeSummary(r.outcomes, false);
 }
-

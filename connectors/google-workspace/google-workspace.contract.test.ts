@@ -1,5 +1,5 @@
-import { afterAll } from 'vitest';
 import { runConnectorContract, type ContractTarget } from '../../test/contract/connector-contract.ts';
+import { doubleTargets } from '../../test/support/contract-targets.ts';
 import { CONNECTOR_SCOPES, type DirectoryQuirks } from '../../fixtures/google-workspace/index.ts';
 import { configFor, GOOGLE, KEY_ENV, startDouble } from './google-test-harness.ts';
 
@@ -8,21 +8,11 @@ import { configFor, GOOGLE, KEY_ENV, startDouble } from './google-test-harness.t
  * JWT, against the Directory double. "Denies every permission" is the impersonated admin lacking
  * the privilege for every API (403 forbidden): tokens are issued, every data call is refused.
  */
-const opened = new Set<ContractTarget>();
-afterAll(async () => Promise.all([...opened].map((t) => t.close())));
+const targetFor = doubleTargets();
 
 async function target(quirks: Partial<DirectoryQuirks>): Promise<ContractTarget> {
   const double = await startDouble({ quirks });
-  const t: ContractTarget = {
-    config: configFor(double),
-    env: { [KEY_ENV]: double.serviceAccount.json },
-    ca: null,
-    close: async () => {
-      if (opened.delete(t)) await double.close();
-    },
-  };
-  opened.add(t);
-  return t;
+  return targetFor(double, { config: configFor(double), env: { [KEY_ENV]: double.serviceAccount.json }, ca: null });
 }
 
 runConnectorContract({

@@ -5,11 +5,8 @@ import { connector } from './index.ts';
 import type { CheckItem, Connector, Page } from '../../src/core/connector.ts';
 import type { Person } from '../../src/core/model.ts';
 import type { StreamOutcome } from '../../src/core/stream-outcome.ts';
-import { SecretRegistry } from '../../src/core/secrets.ts';
-import { OutcomeBuilder } from '../../src/collect/stream-outcome-builder.ts';
-import { createConnectorContext } from '../../src/collect/connector-context.ts';
-import type { ResolvedConnector } from '../../src/collect/connector-registry.ts';
 import { createHttpContext } from '../../src/http/request-with-retry.ts';
+import { createTestContext, readStream, runCheck, type TestContextOptions } from '../../test/support/connector-harness.ts';
 import { silentLogger } from '../../test/support/silent-logger.ts';
 
 /**
@@ -67,42 +64,17 @@ export interface RosterRead {
   details: string[];
 }
 
-function context(config: Record<string, unknown>) {
-  const rc: ResolvedConnector = { connector: HR_CSV, instance: 'hr-test', config: HR_CSV.configSchema.parse(config), disabledStreams: [] };
-  return createConnectorContext(rc, {
-    org: 'acme',
-    http: createHttpContext({ sleep: async () => {} }),
-    secrets: new SecretRegistry({}),
-    log: silentLogger(),
-    signal: new AbortController().signal,
-    now: () => NOW,
-  });
+function contextOptions(config: Record<string, unknown>): TestContextOptions {
+  return { instance: 'hr-test', org: 'acme', config, env: {}, http: createHttpContext({ sleep: async () => {} }), log: silentLogger(), now: () => NOW };
 }
 
 export async function readRoster(config: Record<string, unknown>): Promise<RosterRead> {
-  const { ctx, dispose } = context(config);
+  const { ctx, dispose } = createTestContext(HR_CSV, contextOptions(config));
   const [stream] = HR_CSV.streams(ctx);
-  const builder = new OutcomeBuilder(HR_CSV.id, 'hr-test', stream!, () => NOW);
-  const pages: Page[] = [];
-  try {
-    for await (const p of stream!.read(ctx)) {
-      pages.push(p);
-      builder.addPage(p.entities.length, p.failures);
-    }
-  } catch (e) {
-    builder.addError(e);
-  } finally {
-    await dispose();
-  }
-  const outcome = builder.build();
+  const { pages, outcome } = await readStream(HR_CSV, 'hr-test', stream!, ctx, { now: () => NOW, dispose });
   return { pages, outcome, people: pages.flatMap((p) => p.entities) as Person[], details: outcome.failures.map((f) => f.detail) };
 }
 
 export async function checkRoster(config: Record<string, unknown>): Promise<CheckItem[]> {
-  const { ctx, dispose } = context(config);
-  try {
-    return await HR_CSV.check(ctx);
-  } finally {
-    await dispose();
-  }
+  return runCheck(HR_CSV, contextOptions(config));
 }

@@ -1,25 +1,15 @@
-import { afterAll } from 'vitest';
 import { runConnectorContract, type ContractTarget } from '../../test/contract/connector-contract.ts';
+import { doubleTargets } from '../../test/support/contract-targets.ts';
 import { generateTenant, startGraphDouble, type GraphQuirks } from '../../fixtures/m365/index.ts';
 import { configFor, M365, SECRET_ENV, sharedTls } from './m365-test-harness.ts';
 
 /** The shared connector contract, through the real @azure/identity and Graph SDK, against the HTTPS double. */
 const tenant = generateTenant({ users: 60, seed: 3 });
-const opened = new Set<ContractTarget>();
-afterAll(async () => Promise.all([...opened].map((t) => t.close())));
+const targetFor = doubleTargets();
 
 async function target(quirks: Partial<GraphQuirks>): Promise<ContractTarget> {
   const double = await startGraphDouble({ tenant, quirks, tls: await sharedTls() });
-  const t: ContractTarget = {
-    config: configFor(double),
-    env: { [SECRET_ENV]: double.clientSecret },
-    ca: double.ca,
-    close: async () => {
-      if (opened.delete(t)) await double.close();
-    },
-  };
-  opened.add(t);
-  return t;
+  return targetFor(double, { config: configFor(double), env: { [SECRET_ENV]: double.clientSecret }, ca: double.ca });
 }
 
 runConnectorContract({
