@@ -44,8 +44,8 @@ describe('the demo company', () => {
     const { people } = await readEmployees(d);
     const { scenario } = demoCompany();
     const byId = new Map(people.map((p) => [p.key, p]));
-    // Last working day 2026-11-10 (Entra: 17:00 UTC that day) → left at 00:00 UTC on the 11th.
-    expect(byId.get(scenario.leaver!.id)).toMatchObject({ status: 'terminated', employeeId: 'E10016', email: 'henrietta.mueller@contoso.com', leaveDate: '2026-11-11T00:00:00.000Z' });
+    // Last working day 2026-11-19 (Entra: 03:00 UTC that day) → left at 00:00 UTC on the 20th.
+    expect(byId.get(scenario.leaver!.id)).toMatchObject({ status: 'terminated', employeeId: 'E10016', email: 'henrietta.mueller@contoso.com', leaveDate: '2026-11-20T00:00:00.000Z' });
     expect(byId.get(scenario.scheduledLeaver!.id)).toMatchObject({ status: 'active', leaveDate: '2026-11-28T00:00:00.000Z' });
     expect(people.filter((p) => p.status === 'future').map((p) => p.key)).toEqual(scenario.futureHires.map((f) => f.id));
     const hrOnly = scenario.hrOnly.map((h) => byId.get(h.id)!);
@@ -59,7 +59,7 @@ describe('the demo company', () => {
     const d = await startDouble();
     const { people } = await readEmployees(d, { config: configFor(d, { timezone: 'America/New_York' }) });
     const leaver = people.find((p) => p.key === demoCompany().scenario.leaver!.id)!;
-    expect(leaver.leaveDate).toBe('2026-11-11T05:00:00.000Z');
+    expect(leaver.leaveDate).toBe('2026-11-20T05:00:00.000Z');
   });
 
   it('custom reports are not paged: a 1,000-user company is still one request and one page', async () => {

@@ -40,9 +40,9 @@ describe('the demo roster', async () => {
   it('dates the still-enabled leaver at the end of their last working day (UTC roster)', () => {
     const { leaver } = demo.scenario;
     const p = r.people.find((x) => x.employeeId === leaver!.employeeId)!;
-    expect(p).toMatchObject({ status: 'terminated', email: leaver!.email, leaveDate: '2026-11-11T00:00:00.000Z' });
-    // Entra says 17:00 on the same day: the roster (end of day) is 7 hours later, never earlier.
-    expect(leaver!.entraLeaveDateTime).toBe('2026-11-10T17:00:00Z');
+    expect(p).toMatchObject({ status: 'terminated', email: leaver!.email, leaveDate: '2026-11-20T00:00:00.000Z' });
+    // Entra says 03:00 on the same day (30 h before now): the roster (end of day) is 21 hours later, never earlier.
+    expect(leaver!.entraLeaveDateTime).toBe('2026-11-19T03:00:00Z');
   });
 
   it('keeps statuses, the future hire, people without e-mail and odd Unicode names as written', () => {
