@@ -14,6 +14,7 @@ import { verifyCommand } from './commands/verify.ts';
 import { checkCommand } from './commands/check.ts';
 import { initCommand } from './commands/init.ts';
 import { demoCommand } from './commands/demo.ts';
+import { metricsCommand } from './commands/metrics.ts';
 
 const DEFAULT_CONFIG = process.env.EVIDENTIA_CONFIG ?? 'evidentia.yaml';
 
@@ -116,6 +117,16 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .option('--json', 'machine-readable output')
     .action(async (o: { org?: string; limit: number; json?: boolean }, cmd: Command) => {
       code = await withApp(cmd, (a) => runsCommand(a, { ...o, out: io.stdout }), { readOnly: true });
+    });
+  program
+    .command('metrics')
+    .description('trends over stored runs: MFA coverage, hours to disable leavers, unapproved AI apps, admin counts, gaps')
+    .option('--org <id>', 'only this organisation')
+    .option('--from <YYYY-MM-DD>', 'first day (UTC) of runs to include')
+    .option('--to <YYYY-MM-DD>', 'last day (UTC) of runs to include')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { org?: string; from?: string; to?: string; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => metricsCommand(a, { ...o, now, out: io.stdout }), { readOnly: true });
     });
   program
     .command('verify')
