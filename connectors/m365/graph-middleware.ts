@@ -1,4 +1,4 @@
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import type { HttpContext } from '../../src/http/http-context.ts';
@@ -103,7 +103,9 @@ export class FetchMiddleware implements Middleware {
     this.#dispatcher = new Agent({
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-      ...(ca ? { connect: { ca: [...rootCertificates, ca] } } : {}),
+      // One secure context for every connection: building it from ~150 root certificates costs
+      // ~25 ms of CPU, which per connection was the largest single cost in the benchmark.
+      ...(ca ? { connect: { secureContext: createSecureContext({ ca: [...rootCertificates, ca] }) } } : {}),
     });
   }
 
