@@ -1,6 +1,7 @@
 import { configSchema, type AgentConfig } from '../src/core/config.ts';
 import { DEFAULT_BUDGETS, type PacingBudget } from '../src/http/pacer.ts';
 import type { GraphDouble, SimulatedTenant } from '../fixtures/m365/index.ts';
+import { m365ConfigBlock } from '../fixtures/m365/index.ts';
 
 export const SECRET_ENV = 'EVIDENTIA_BENCH_CLIENT_SECRET';
 
@@ -35,14 +36,7 @@ export function benchConfig(opts: { storePath: string; tenant: SimulatedTenant; 
         name: `Contoso (simulated, ${tenant.userCount} users)`,
         accounts: { breakGlass: tenant.scenario.accounts.breakGlass, service: [`svc-*@${tenant.domain}`], sharedMailbox: [] },
         connectors: [
-          {
-            type: 'm365',
-            id: 'm365-bench',
-            tenantId: double.tenantId,
-            clientId: double.clientId,
-            auth: { method: 'client_secret', secret: { env: SECRET_ENV } },
-            endpoints: { graph: double.graphBaseUrl, authority: double.authorityHost },
-          },
+          m365ConfigBlock(double, { id: 'm365-bench', secretEnv: SECRET_ENV }),
         ],
       },
     ],

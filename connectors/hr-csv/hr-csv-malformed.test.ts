@@ -7,25 +7,14 @@ import { generateRoster } from '../../fixtures/hr-csv/index.ts';
 import { MAX_ROW_FAILURES } from './map-roster.ts';
 import { COLUMNS_ITEM } from './check.ts';
 import { FILE_READ } from './permissions.ts';
-import { checkRoster, readRoster, RosterFiles, unreadablePath } from './hr-csv-test-harness.ts';
+import { checkRoster, readRoster, rosterRow, RosterFiles, unreadablePath } from './hr-csv-test-harness.ts';
 
 const files = new RosterFiles();
 afterAll(() => files.cleanup());
 
-const row = (id: string, over: Partial<Record<string, string | null>> = {}): RosterCsvRow => ({
-  employee_id: id,
-  work_email: `${id.toLowerCase()}@contoso.com`,
-  display_name: `Person ${id}`,
-  status: 'active',
-  hire_date: '2024-01-15',
-  termination_date: '',
-  manager_email: '',
-  ...over,
-});
-
-async function read(name: string, content: string | Uint8Array, config: Record<string, unknown> = {}) {
-  return readRoster({ file: await files.write(name, content), ...config });
-}
+const row = (id: string, over: Partial<Record<string, string | null>> = {}): RosterCsvRow =>
+  rosterRow({ employee_id: id, work_email: `${id.toLowerCase()}@contoso.com`, display_name: `Person ${id}`, ...over });
+const read = files.read.bind(files);
 
 describe('bad rows become invalid failures naming line and column; the good rows still count', () => {
   it.each([

@@ -2,27 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateTenant } from '../../fixtures/m365/index.ts';
-import { generateRoster, renderRosterCsv, type RosterCsvRow } from '../../fixtures/hr-csv/index.ts';
-import { readRoster, RosterFiles } from './hr-csv-test-harness.ts';
+import { generateRoster, renderRosterCsv } from '../../fixtures/hr-csv/index.ts';
+import { rosterRow, RosterFiles } from './hr-csv-test-harness.ts';
 
 const files = new RosterFiles();
 afterAll(() => files.cleanup());
 
 const demo = generateRoster({ m365: generateTenant() });
-const row = (over: Partial<Record<string, string | null>> = {}): RosterCsvRow => ({
-  employee_id: 'E1',
-  work_email: 'ann.lee@contoso.com',
-  display_name: 'Ann Lee',
-  status: 'active',
-  hire_date: '2024-01-15',
-  termination_date: '',
-  manager_email: '',
-  ...over,
-});
-
-async function read(name: string, content: string | Uint8Array, config: Record<string, unknown> = {}) {
-  return readRoster({ file: await files.write(name, content), ...config });
-}
+const row = rosterRow;
+const read = files.read.bind(files);
 
 describe('the demo roster', async () => {
   const text = demo.csv({ bom: true });

@@ -1,3 +1,4 @@
+import type { RosterCsvRow } from '../../fixtures/hr-csv/index.ts';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,20 @@ import { silentLogger } from '../../test/support/silent-logger.ts';
 export const HR_CSV = connector as Connector<unknown>;
 export const NOW = new Date('2026-11-20T10:00:00Z');
 
+/** One well-formed roster row (Ann Lee, active), with `over` replacing cells. */
+export function rosterRow(over: Partial<Record<string, string | null>> = {}): RosterCsvRow {
+  return {
+    employee_id: 'E1',
+    work_email: 'ann.lee@contoso.com',
+    display_name: 'Ann Lee',
+    status: 'active',
+    hire_date: '2024-01-15',
+    termination_date: '',
+    manager_email: '',
+    ...over,
+  };
+}
+
 export class RosterFiles {
   #dir: string | undefined;
 
@@ -30,6 +45,11 @@ export class RosterFiles {
     const path = join(await this.dir(), name);
     await writeFile(path, content);
     return path;
+  }
+
+  /** Writes the roster file and reads it through the connector with `config` on top. */
+  async read(name: string, content: string | Uint8Array, config: Record<string, unknown> = {}): Promise<RosterRead> {
+    return readRoster({ file: await this.write(name, content), ...config });
   }
 
   async cleanup(): Promise<void> {

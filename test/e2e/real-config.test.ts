@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { generateDoubleTls, generateTenant, startGraphDouble, type DoubleTlsMaterial, type GraphDouble, type GraphQuirks } from '../../fixtures/m365/index.ts';
+import { generateDoubleTls, generateTenant, m365ConfigBlock, startGraphDouble, type DoubleTlsMaterial, type GraphDouble, type GraphQuirks } from '../../fixtures/m365/index.ts';
 import { runCli } from '../support/run-cli.ts';
 
 /** Resolves once the collector has asked the double for a second page of users. */
@@ -51,14 +51,7 @@ describe('check and collect with a user-written config', () => {
             id: 'acme',
             name: 'Acme',
             connectors: [
-              {
-                type: 'm365',
-                id: 'm365-main',
-                tenantId: double.tenantId,
-                clientId: double.clientId,
-                auth: { method: 'client_secret', secret: { env: SECRET_ENV } },
-                endpoints: { graph: double.graphBaseUrl, authority: double.authorityHost },
-              },
+              m365ConfigBlock(double, { id: 'm365-main', secretEnv: SECRET_ENV }),
             ],
           },
         ],

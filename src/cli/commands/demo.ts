@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { configSchema } from '../../core/config.ts';
-import { generateTenant, startGraphDouble } from '../../../fixtures/m365/index.ts';
+import { generateTenant, m365ConfigBlock, startGraphDouble } from '../../../fixtures/m365/index.ts';
 import { generateGoogleTenant, startDirectoryDouble } from '../../../fixtures/google-workspace/index.ts';
 import { generateRoster } from '../../../fixtures/hr-csv/index.ts';
 import { DEV_ACCOUNT_ID, generateAwsOrg, IDENTITY_STORE_ID, PROD_ACCOUNT_ID, startAwsDouble } from '../../../fixtures/aws-iam/index.ts';
@@ -64,14 +64,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
             { app: 'grammarly', purpose: 'Writing assistance', dataAllowed: 'Text typed in the browser', approvedBy: 'CISO', reviewDate: reviewDate(opts.now(), 90) },
           ],
           connectors: [
-            {
-              type: 'm365',
-              id: 'm365-demo',
-              tenantId: double.tenantId,
-              clientId: double.clientId,
-              auth: { method: 'client_secret', secret: { env: SECRET_ENV } },
-              endpoints: { graph: double.graphBaseUrl, authority: double.authorityHost },
-            },
+            m365ConfigBlock(double, { id: 'm365-demo', secretEnv: SECRET_ENV }),
             {
               type: 'google-workspace',
               id: 'google-demo',
