@@ -1,0 +1,97 @@
+import type { AlertMessage, MessageKind } from './alert-message.ts';
+import type { EventType, Severity } from './finding.ts';
+
+/**
+ * Alert state and the outbox. The SQLite implementation (src/store/sqlite/alert-store.ts) keeps both
+ * in the evidence database, so a finding's state change and the messages it causes are written in
+ * one transaction: after a crash either both happened or neither, and a message is neither lost
+ * nor enqueued twice.
+ */
+export interface AlertStore {
+  /**
+   * Reads the org's findings and applies what `decide` returns, all in one write transaction
+   * (`decide` is synchronous and pure). Returns what was applied.
+   */
+  transition(org: string, decide: (findings: readonly StoredFinding[]) => FindingChanges): Promise<FindingChanges>;
+  /**
+   * Leases up to `limit` undelivered, not given-up messages whose next attempt is due, for `leaseMs`
+   * (another process delivering at the same time skips them). Oldest first.
+   */
+  claimDue(now: Date, leaseMs: number, limit?: number): Promise<OutboxRow[]>;
+  /** Records one attempt for each message (a digest sends several in one request). */
+  recordAttempt(ids: readonly number[], attempt: AttemptResult): Promise<void>;
+  /** Holds messages until `until` without counting an attempt (quiet hours), and releases their lease. */
+  postpone(ids: readonly number[], until: string): Promise<void>;
+  listFindings(filter?: { org?: string; state?: FindingState }): Promise<StoredFinding[]>;
+  listOutbox(filter?: { undeliveredOnly?: boolean }): Promise<OutboxRow[]>;
+  listAttempts(outboxId: number): Promise<AttemptRow[]>;
+  close(): Promise<void>;
+}
+
+export type FindingState = 'open' | 'resolved';
+
+export interface StoredFinding {
+  id: string;
+  org: string;
+  type: EventType;
+  rule: string | null;
+  subject: string;
+  label: string;
+  scope: string;
+  severity: Severity;
+  detail: string;
+  state: FindingState;
+  /** Start of the current episode (reset when a resolved finding reopens). */
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lastAlertedAt: string | null;
+  resolvedAt: string | null;
+  lastRunId: number | null;
+}
+
+export type DeliveryMode = 'single' | 'digest';
+
+export interface OutboxInput {
+  findingId: string | null;
+  org: string;
+  kind: MessageKind;
+  channel: string;
+  severity: Severity;
+  mode: DeliveryMode;
+  message: AlertMessage;
+  /** First attempt not before this (the digest window's end; now otherwise). */
+  notBefore: string;
+}
+
+export interface OutboxRow extends OutboxInput {
+  id: number;
+  /** Sent with every attempt (`X-Evidentia-Delivery`, the message's `deliveryId`), so a receiver can drop a repeat after a crash between sending and recording. */
+  deliveryId: string;
+  createdAt: string;
+  attempts: number;
+  nextAttemptAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+  gaveUpAt: string | null;
+}
+
+export interface FindingChanges {
+  /** Findings to insert or replace, whole. */
+  findings: StoredFinding[];
+  outbox: OutboxInput[];
+  /** What happened to which finding (for reports; not stored beyond the findings and outbox). */
+  events: { kind: 'alert' | 'reminder' | 'resolved'; findingId: string }[];
+}
+
+export type AttemptResult =
+  | { ok: true; at: string }
+  /** `nextAttemptAt: null`: give up (after the last allowed attempt). The error is already scrubbed. */
+  | { ok: false; at: string; error: string; nextAttemptAt: string | null };
+
+export interface AttemptRow {
+  outboxId: number;
+  attempt: number;
+  at: string;
+  ok: boolean;
+  error: string | null;
+}
