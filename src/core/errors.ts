@@ -20,6 +20,7 @@ export type AgentErrorCode =
   | 'throttled'
   | 'invalid_response'
   | 'aborted'
+  | 'delivery_failed'
   | 'internal';
 
 export class AgentError extends Error {

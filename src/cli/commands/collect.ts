@@ -5,6 +5,7 @@ import { createProgress } from '../progress.ts';
 import { overallExitStatus, renderResults } from '../../report/results-text.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { RuleResult } from '../../core/rule.ts';
+import { openAlerting } from '../../alert/open-alerting.ts';
 
 export interface CollectCommandOptions {
   org?: string;
@@ -20,14 +21,22 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
   let interrupted = false;
   const orgs = selectOrgs(app, opts.org);
   await preflight(app, orgs);
-  for (const i of orgs) {
-    const { run, evaluation } = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress });
-    if (!evaluation) {
-      interrupted = true;
-      break;
+  // Opened before collecting, so a missing channel secret stops the command before any request.
+  const alerting = await openAlerting({ config: app.config, store: app.store, secrets: app.secrets, log: app.log, now: opts.now });
+  try {
+    for (const i of orgs) {
+      const { run, evaluation } = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress });
+      await alerting?.afterRun(run, evaluation);
+      if (!evaluation) {
+        interrupted = true;
+        break;
+      }
+      all.push({ org: run.org, runId: run.id, results: evaluation.results });
+      if (!opts.json) opts.out.write(`\n${run.org} — run ${run.id}\n${renderResults(evaluation.results)}\n`);
     }
-    all.push({ org: run.org, runId: run.id, results: evaluation.results });
-    if (!opts.json) opts.out.write(`\n${run.org} — run ${run.id}\n${renderResults(evaluation.results)}\n`);
+  } finally {
+    // Alerts never change the exit code: a failed delivery stays in the outbox and is retried.
+    if (alerting) await alerting.deliverDue().finally(() => alerting.close());
   }
   if (opts.json) opts.out.write(`${JSON.stringify(all, null, 2)}\n`);
   if (interrupted) return EXIT.interrupted;

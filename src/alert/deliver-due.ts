@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import { digestMessage } from './alert-message.ts';
+import type { AlertMessage } from './alert-message.ts';
+import type { AlertsConfig } from './alert-config.ts';
+import type { AlertStore, OutboxRow } from './alert-store.ts';
+import { nextAttemptAfter } from './backoff.ts';
+import type { Channel } from './channels/channel.ts';
+import { severityRank } from './finding.ts';
+import { quietUntil } from './quiet-hours.ts';
+
+export interface DeliveryOutcome {
+  channel: string;
+  kind: AlertMessage['kind'];
+  /** Outbox ids sent in this request (several for a digest). */
+  outboxIds: number[];
+  ok: boolean;
+  error: string | null;
+  /** Set when the message was given up after its last allowed attempt. */
+  gaveUp: boolean;
+}
+
+export interface DeliveryReport {
+  delivered: number;
+  failed: number;
+  gaveUp: number;
+  /** Messages held back by quiet hours. */
+  postponed: number;
+  outcomes: DeliveryOutcome[];
+}
+
+export interface DeliverDeps {
+  store: AlertStore;
+  channels: ReadonlyMap<string, Channel>;
+  config: AlertsConfig;
+  log: Logger;
+  now: () => Date;
+  /** Scrubs secret values from error text before it is stored or logged. */
+  scrub: (text: string) => string;
+}
+
+/** A lease longer than any send (timeouts are at most 120 s), so two deliverers never send the same message. */
+const LEASE_MS = 10 * 60_000;
+
+/**
+ * Sends every due outbox message once: singles one by one, digest messages as one message per
+ * channel. Quiet hours hold messages below the bypass severity until they end (not an attempt).
+ * Every attempt is recorded; a failure is retried with capped exponential backoff.
+ */
+export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
+  const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, outcomes: [] };
+  const now = deps.now();
+  const rows = await deps.store.claimDue(now, LEASE_MS);
+  const q = deps.config.quietHours;
+  const until = q ? quietUntil(now, q) : null;
+  const sendable: OutboxRow[] = [];
+  const held: number[] = [];
+  for (const r of rows) {
+    const bypass = q !== undefined && q.bypass !== 'none' && severityRank(r.severity) >= severityRank(q.bypass);
+    if (until !== null && !bypass) held.push(r.id);
+    else sendable.push(r);
+  }
+  if (held.length > 0 && until !== null) {
+    await deps.store.postpone(held, until.toISOString());
+    report.postponed = held.length;
+    deps.log.info({ messages: held.length, until: until.toISOString() }, 'alert messages held until quiet hours end');
+  }
+
+  const digests = new Map<string, OutboxRow[]>();
+  for (const r of sendable) {
+    if (r.mode === 'digest') digests.set(r.channel, [...(digests.get(r.channel) ?? []), r]);
+    else await send(deps, report, [r], r.message);
+  }
+  for (const group of digests.values()) await send(deps, report, group, digestMessage(group.map((r) => r.message), now.toISOString()));
+  return report;
+}
+
+async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly OutboxRow[], message: AlertMessage): Promise<void> {
+  const first = rows[0]!;
+  const ids = rows.map((r) => r.id);
+  const channel = deps.channels.get(first.channel);
+  let error: string | null = null;
+  try {
+    if (!channel) throw new Error(`channel "${first.channel}" is no longer in alerts.channels; add it back or the message is given up after its retries`);
+    await channel.send(message, first.deliveryId);
+  } catch (e) {
+    error = deps.scrub(e instanceof Error ? e.message : String(e));
+  }
+  const at = deps.now();
+  if (error === null) {
+    await deps.store.recordAttempt(ids, { ok: true, at: at.toISOString() });
+    report.delivered += rows.length;
+    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false });
+    deps.log.info({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert delivered');
+    return;
+  }
+  // Rows of one digest may have different histories; the one tried most decides the wait.
+  const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+  const next = nextAttemptAfter(attempts, deps.config.retry, at);
+  await deps.store.recordAttempt(ids, { ok: false, at: at.toISOString(), error, nextAttemptAt: next?.toISOString() ?? null });
+  report.failed += rows.length;
+  if (next === null) report.gaveUp += rows.length;
+  report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: next === null });
+  if (next === null) deps.log.error({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error }, 'alert delivery given up after its last attempt');
+  else deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error, nextAttemptAt: next.toISOString() }, 'alert delivery failed; will retry');
+}
