@@ -15,6 +15,8 @@ export const EXIT = {
   integrity: 4,
   /** The evidence store could not be opened or written (locked, unreadable, newer schema). */
   store: 5,
+  /** `alerts test` could not deliver to at least one channel (each is reported with the reason). */
+  delivery: 6,
   /** Interrupted by SIGINT/SIGTERM; what was collected is stored and the run is marked interrupted. */
   interrupted: 130,
 } as const;

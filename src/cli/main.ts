@@ -15,6 +15,7 @@ import { checkCommand } from './commands/check.ts';
 import { initCommand } from './commands/init.ts';
 import { demoCommand } from './commands/demo.ts';
 import { metricsCommand } from './commands/metrics.ts';
+import { alertsTestCommand } from './commands/alerts.ts';
 
 const DEFAULT_CONFIG = process.env.EVIDENTIA_CONFIG ?? 'evidentia.yaml';
 
@@ -134,6 +135,16 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }, cmd: Command) => {
       code = await withApp(cmd, (a) => verifyCommand(a, { ...o, out: io.stdout }), { readOnly: true });
+    });
+  program
+    .command('alerts')
+    .description('alert channels (see `alerts test`)')
+    .command('test')
+    .description('send a sample message to every configured alert channel; exit 6 if any failed')
+    .option('--channel <name>', 'only this channel')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { channel?: string; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => alertsTestCommand(a, { ...o, now, out: io.stdout }));
     });
 
   try {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AgentError } from '../../core/errors.ts';
-import type { SecretResolver } from '../../core/secrets.ts';
+import type { SecretRegistry } from '../../core/secrets.ts';
 import type { AlertsConfig } from '../alert-config.ts';
 import type { Channel } from './channel.ts';
 import { emailChannel } from './email.ts';
@@ -11,7 +11,7 @@ import { teamsChannel } from './teams.ts';
 import { webhookChannel } from './webhook.ts';
 
 export interface ChannelDeps {
-  secrets: SecretResolver;
+  secrets: SecretRegistry;
   /** @default globalThis.fetch (undici) */
   fetch?: FetchLike;
   now: () => Date;
@@ -29,12 +29,12 @@ export async function createChannels(config: AlertsConfig, deps: ChannelDeps): P
     switch (c.type) {
       case 'slack':
       case 'teams': {
-        const url = checkWebhookUrl(await deps.secrets.resolve(c.webhookUrl, `${path}.webhookUrl`), `${path}.webhookUrl`);
+        const url = secretUrl(deps.secrets, await deps.secrets.resolve(c.webhookUrl, `${path}.webhookUrl`), `${path}.webhookUrl`);
         out.set(c.name, c.type === 'slack' ? slackChannel(c.name, url, c.timeoutMs, fetch) : teamsChannel(c.name, url, c.timeoutMs, fetch));
         break;
       }
       case 'webhook': {
-        const url = checkWebhookUrl(await deps.secrets.resolve(c.url, `${path}.url`), `${path}.url`);
+        const url = secretUrl(deps.secrets, await deps.secrets.resolve(c.url, `${path}.url`), `${path}.url`);
         const key = await deps.secrets.resolve(c.signingKey, `${path}.signingKey`);
         out.set(c.name, webhookChannel(c.name, url, key, c.timeoutMs, fetch, deps.now));
         break;
@@ -58,4 +58,17 @@ export async function createChannels(config: AlertsConfig, deps: ChannelDeps): P
     }
   }
   return out;
+}
+
+/**
+ * A webhook URL's token is its path or query (Slack `/services/T…/B…/<token>`, Teams `…&sig=<sig>`).
+ * Errors and receivers' answers quote the path alone, so the path, the query and each long part of
+ * them are registered for scrubbing too, not only the whole URL.
+ */
+function secretUrl(secrets: SecretRegistry, value: string, path: string): string {
+  const url = new URL(checkWebhookUrl(value, path));
+  // Short parts ("services", "hooks") are words, not tokens: scrubbing them would garble every log.
+  for (const p of [url.pathname, url.search]) if (p.length >= 8) secrets.remember(p);
+  for (const p of [...url.pathname.split('/'), ...url.searchParams.values()]) if (p.length >= 16) secrets.remember(p);
+  return url.toString();
 }
