@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SecretRegistry } from '../core/secrets.ts';
+import { openSqliteAlertStore } from '../store/sqlite/alert-store.ts';
+import { silentLogger } from '../../test/support/silent-logger.ts';
+import { startHttpReceiver } from '../../test/support/alert-receivers.ts';
+import type { HttpReceiver } from '../../test/support/alert-receivers.ts';
+import { alertsConfig } from './alert-config.ts';
+import type { AlertsConfig } from './alert-config.ts';
+import { findingMessage } from './alert-message.ts';
+import type { AlertMessage } from './alert-message.ts';
+import type { AlertStore } from './alert-store.ts';
+import { createChannels } from './channels/create-channels.ts';
+import { deliverDue } from './deliver-due.ts';
+import type { Severity } from './finding.ts';
+import { quietUntil } from './quiet-hours.ts';
+import { routeMessage } from './routing.ts';
+
+describe('quietUntil', () => {
+  const q = { from: '22:00', to: '07:00', timeZone: 'Europe/Berlin', bypass: 'high' as const };
+  it('spans midnight in the configured zone and ends at its local end time', () => {
+    // 21:30 UTC is 22:30 in Berlin (CET, UTC+1): quiet until 07:00 Berlin = 06:00 UTC next day.
+    expect(quietUntil(new Date('2026-11-20T21:30:00Z'), q)?.toISOString()).toBe('2026-11-21T06:00:00.000Z');
+    expect(quietUntil(new Date('2026-11-21T05:59:00Z'), q)?.toISOString()).toBe('2026-11-21T06:00:00.000Z');
+    expect(quietUntil(new Date('2026-11-21T06:00:00Z'), q)).toBeNull();
+    expect(quietUntil(new Date('2026-11-20T20:59:00Z'), q)).toBeNull();
+  });
+  it('follows daylight saving time', () => {
+    // Summer (CEST, UTC+2): 07:00 Berlin is 05:00 UTC.
+    expect(quietUntil(new Date('2026-07-01T03:00:00Z'), q)?.toISOString()).toBe('2026-07-01T05:00:00.000Z');
+    // The night clocks go back (25 Oct 2026): 22:00 CEST on the 24th to 07:00 CET on the 25th.
+    expect(quietUntil(new Date('2026-10-24T23:00:00Z'), q)?.toISOString()).toBe('2026-10-25T06:00:00.000Z');
+  });
+  it('handles a window within one day', () => {
+    expect(quietUntil(new Date('2026-11-21T13:00:00Z'), { ...q, from: '12:00', to: '14:00', timeZone: 'UTC' })?.toISOString()).toBe('2026-11-21T14:00:00.000Z');
+  });
+});
+
+describe('delivery with quiet hours and digests', () => {
+  let receiver: HttpReceiver;
+  let store: AlertStore;
+  let clock: number;
+
+  beforeEach(async () => {
+    receiver = await startHttpReceiver();
+    store = await openSqliteAlertStore(':memory:');
+  });
+  afterEach(async () => {
+    await store.close();
+    await receiver.close();
+  });
+
+  function msg(severity: Severity, label: string): AlertMessage {
+    return findingMessage(
+      'alert',
+      { id: label, org: 'contoso', type: 'shadow_ai', label, subject: `m365-main/${label}`, scope: 'm365-main', severity, detail: `${label} granted`, firstSeenAt: new Date(clock).toISOString() },
+      new Date(clock).toISOString(),
+      1,
+    );
+  }
+
+  async function setup(extra: Partial<Record<string, unknown>>): Promise<{ config: AlertsConfig; send: () => ReturnType<typeof deliverDue>; enqueue: (m: AlertMessage) => Promise<void> }> {
+    const config = alertsConfig.parse({ channels: [{ name: 'slack', type: 'slack', webhookUrl: { env: 'URL' } }], ...extra });
+    const now = () => new Date(clock);
+    const channels = await createChannels(config, { secrets: new SecretRegistry({ URL: receiver.url('/services/T1/B1/abcdefghijklmnopqrstuvwx') }), now });
+    return {
+      config,
+      send: () => deliverDue({ store, channels, config, log: silentLogger(), now, scrub: (t) => t }),
+      enqueue: async (m) => {
+        await store.transition('contoso', () => ({ findings: [], outbox: routeMessage(config, m, new Date(clock)), events: [] }));
+      },
+    };
+  }
+
+  it('holds medium alerts during quiet hours, lets high ones through, and sends the held ones when quiet hours end', async () => {
+    const { send, enqueue } = await setup({ quietHours: { from: '22:00', to: '07:00', timeZone: 'Europe/Berlin' } });
+    clock = Date.parse('2026-11-20T22:30:00Z'); // 23:30 in Berlin
+    await enqueue(msg('medium', 'Otter.ai'));
+    await enqueue(msg('high', 'ChatGPT'));
+    const night = await send();
+    expect(night).toMatchObject({ delivered: 1, postponed: 1 });
+    expect(JSON.parse(receiver.requests[0]!.body).text).toContain('ChatGPT');
+    clock = Date.parse('2026-11-21T05:59:00Z'); // 06:59 in Berlin
+    expect((await send()).delivered).toBe(0);
+    clock = Date.parse('2026-11-21T06:00:00Z'); // 07:00 in Berlin
+    expect((await send()).delivered).toBe(1);
+    expect(JSON.parse(receiver.requests[1]!.body).text).toContain('Otter.ai');
+    expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('collects low-severity messages into one digest per interval', async () => {
+    const { send, enqueue } = await setup({ digest: { severities: ['low'], every: '1h' } });
+    clock = Date.parse('2026-11-20T09:05:00Z');
+    await enqueue(msg('low', 'Grammarly'));
+    clock = Date.parse('2026-11-20T09:40:00Z');
+    await enqueue(msg('low', 'Otter.ai'));
+    await enqueue(msg('high', 'ChatGPT'));
+    expect((await send()).delivered).toBe(1); // the high one, at once
+    clock = Date.parse('2026-11-20T10:00:00Z'); // the window ends
+    const digest = await send();
+    expect(digest.delivered).toBe(2);
+    expect(digest.outcomes).toHaveLength(1);
+    expect(receiver.requests).toHaveLength(2);
+    const body = JSON.parse(receiver.requests[1]!.body) as { blocks: { text?: { text: string } }[] };
+    expect(body.blocks[0]!.text!.text).toBe('Evidentia digest: 2 notices');
+    expect(body.blocks[1]!.text!.text).toContain('Grammarly');
+    expect(body.blocks[1]!.text!.text).toContain('Otter.ai');
+    clock = Date.parse('2026-11-20T11:00:00Z');
+    expect((await send()).delivered).toBe(0);
+  });
+});
