@@ -47,7 +47,9 @@ export async function postJson(opts: { fetch: FetchLike; url: string; body: stri
 
 function networkReason(e: unknown, timeoutMs: number): string {
   if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = (e as { cause?: { code?: string } }).cause;
-  if (cause?.code) return `could not reach the receiver (${cause.code})`;
+  // undici wraps the socket error; connecting to several addresses wraps them in an AggregateError.
+  const cause = (e as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
+  const code = cause?.code ?? cause?.errors?.find((x) => x.code)?.code;
+  if (code) return `could not reach the receiver (${code})`;
   return `could not reach the receiver (${e instanceof Error ? e.message : String(e)})`;
 }
