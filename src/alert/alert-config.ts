@@ -9,26 +9,40 @@ import { EVENT_TYPES, SEVERITIES } from './finding.ts';
  * HMAC key; the SMTP password) is a secret reference (`{ env }` / `{ file }`), never text.
  */
 
+/** A secret reference, with an error that says how to fix a secret written inline. */
+const secret = z.unknown().transform((value, ctx) => {
+  const ref = secretRef.safeParse(value);
+  if (ref.success) return ref.data;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      typeof value === 'string'
+        ? 'write a secret reference, { env: NAME } or { file: /path }, never the secret itself in the config'
+        : 'expected a secret reference: { env: NAME } or { file: /path }',
+  });
+  return z.NEVER;
+});
+
 const channelName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes');
 const timeoutMs = z.number().int().positive().max(120_000).default(10_000);
 const severity = z.enum(SEVERITIES);
 const eventType = z.enum(EVENT_TYPES);
 
 export const slackChannel = z
-  .object({ name: channelName, type: z.literal('slack'), webhookUrl: secretRef, timeoutMs })
+  .object({ name: channelName, type: z.literal('slack'), webhookUrl: secret, timeoutMs })
   .strict();
 
 export const teamsChannel = z
-  .object({ name: channelName, type: z.literal('teams'), webhookUrl: secretRef, timeoutMs })
+  .object({ name: channelName, type: z.literal('teams'), webhookUrl: secret, timeoutMs })
   .strict();
 
 export const webhookChannel = z
   .object({
     name: channelName,
     type: z.literal('webhook'),
-    url: secretRef,
+    url: secret,
     /** HMAC-SHA256 key: the receiver checks `X-Evidentia-Signature` with it. */
-    signingKey: secretRef,
+    signingKey: secret,
     timeoutMs,
   })
   .strict();
@@ -44,7 +58,7 @@ export const emailChannel = z
     /** Refuse to send unless the server offers STARTTLS (with `secure: false`). @default true */
     requireTls: z.boolean().default(true),
     username: z.string().min(1).optional(),
-    password: secretRef.optional(),
+    password: secret.optional(),
     /** PEM file of a CA to trust for the SMTP server's certificate (an internal relay). */
     caFile: z.string().min(1).optional(),
     from: z.string().min(3),
