@@ -88,6 +88,8 @@ describe('findings from rule results', () => {
       ]);
     const now = new Date('2026-11-20T12:00:00Z');
     expect(planTransitions([open], leaver('not_evaluable'), config, now).findings).toEqual([]);
+    // A hook for an older run arriving late changes nothing a newer run decided.
+    expect(planTransitions([{ ...open, lastRunId: 3 }], leaver('excluded'), config, now).findings).toEqual([]);
     const resolved = planTransitions([open], leaver('excluded'), config, now);
     expect(resolved.events).toEqual([{ kind: 'resolved', findingId: id }]);
     expect(resolved.findings[0]).toMatchObject({ state: 'resolved', resolvedAt: now.toISOString() });

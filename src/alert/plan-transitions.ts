@@ -10,7 +10,9 @@ import { routeMessage } from './routing.ts';
  * - an open finding observed again is updated (detail, last seen) and reminded when its last alert
  *   is `reminders.every` old (unless its type is in `reminders.skip`);
  * - an open finding not observed is resolved, with a notice, only where the observation covered its
- *   type and scope and did not see it as not evaluable; otherwise it stays open untouched.
+ *   type and scope and did not see it as not evaluable; otherwise it stays open untouched;
+ * - a finding last changed by a newer run than the observation's is left alone (a late or repeated
+ *   hook for an older run must not reopen or resolve what a newer run decided).
  */
 export function planTransitions(existing: readonly StoredFinding[], obs: Observation, config: AlertsConfig, now: Date): FindingChanges {
   const at = now.toISOString();
@@ -26,6 +28,7 @@ export function planTransitions(existing: readonly StoredFinding[], obs: Observa
     if (observed.has(o.id)) continue;
     observed.add(o.id);
     const prev = byId.get(o.id);
+    if (prev && isNewer(prev, obs)) continue;
     const severity = config.severity[o.type] ?? o.severity;
     const base = { id: o.id, org: o.org, type: o.type, rule: o.rule, subject: o.subject, label: o.label, scope: o.scope, severity, detail: o.detail, lastSeenAt: at, lastRunId: obs.runId ?? prev?.lastRunId ?? null };
     if (!prev || prev.state === 'resolved') {
@@ -44,11 +47,15 @@ export function planTransitions(existing: readonly StoredFinding[], obs: Observa
   for (const c of obs.coverage) covered.set(c.type, new Set([...(covered.get(c.type) ?? []), ...c.scopes]));
   const unknown = new Set(obs.unknown);
   for (const prev of existing) {
-    if (prev.state !== 'open' || observed.has(prev.id) || unknown.has(prev.id)) continue;
+    if (prev.state !== 'open' || observed.has(prev.id) || unknown.has(prev.id) || isNewer(prev, obs)) continue;
     if (!covered.get(prev.type)?.has(prev.scope)) continue;
     const f: StoredFinding = { ...prev, state: 'resolved', resolvedAt: at, lastRunId: obs.runId ?? prev.lastRunId };
     changes.findings.push(f);
     emit('resolved', f);
   }
   return changes;
+}
+
+function isNewer(f: StoredFinding, obs: Observation): boolean {
+  return obs.runId !== null && f.lastRunId !== null && f.lastRunId > obs.runId;
 }

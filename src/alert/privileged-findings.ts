@@ -49,7 +49,7 @@ export function privilegedFindings(current: SnapshotView, baselines: readonly Sn
         label: `${who}: ${a.roleName || a.roleId}`,
         scope: instance,
         severity: DEFAULT_SEVERITY[TYPE],
-        detail: `${who} (${a.principalType}) holds ${a.roleName || a.roleId} (${a.assignment}${a.scope && a.scope !== '/' ? `, scope ${a.scope}` : ''}) in ${instance}, not held in run ${baseline?.runId ?? '?'}; ${a.privilegeReason}`,
+        detail: `${who} (${a.principalType}) holds ${a.roleName || a.roleId} (${a.assignment}${a.scope && a.scope !== '/' ? `, scope ${a.scope}` : ''}) in ${instance}, ${isNew ? `not held in run ${baseline!.runId}` : 'still held'}; ${a.privilegeReason}`,
       });
     }
   }
