@@ -71,6 +71,8 @@ alerts:
     const config = join(dir, 'evidentia.yaml');
     const failing = await runCli(['collect', '-c', config], { env: env(), cwd: dir });
     expect(failing.code).toBe(3);
+    expect(failing.stderr).toContain('Alerts for acme: 1 new, 0 reminded, 0 resolved; 1 message queued');
+    expect(failing.stderr).toContain('Alert delivery: 1 delivered');
     const again = await runCli(['collect', '-c', config], { env: env(), cwd: dir });
     expect(again.code).toBe(3);
     await writeFile(join(dir, 'roster.csv'), 'employee_id,work_email,status,hire_date,termination_date\n1,ann@acme.example,active,2020-01-06,\n');

@@ -6,6 +6,7 @@ import { overallExitStatus, renderResults } from '../../report/results-text.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { RuleResult } from '../../core/rule.ts';
 import { openAlerting } from '../../alert/open-alerting.ts';
+import { describeAfterRun, describeDelivery } from '../../alert/describe-reports.ts';
 
 export interface CollectCommandOptions {
   org?: string;
@@ -26,7 +27,7 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
   try {
     for (const i of orgs) {
       const { run, evaluation } = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress });
-      await alerting?.afterRun(run, evaluation);
+      if (alerting) process.stderr.write(describeAfterRun(await alerting.afterRun(run, evaluation)));
       if (!evaluation) {
         interrupted = true;
         break;
@@ -36,7 +37,7 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
     }
   } finally {
     // Alerts never change the exit code: a failed delivery stays in the outbox and is retried.
-    if (alerting) await alerting.deliverDue().finally(() => alerting.close());
+    if (alerting) await alerting.deliverDue().then((d) => process.stderr.write(describeDelivery(d))).finally(() => alerting.close());
   }
   if (opts.json) opts.out.write(`${JSON.stringify(all, null, 2)}\n`);
   if (interrupted) return EXIT.interrupted;
