@@ -166,6 +166,21 @@ describe('alerting over stored runs', () => {
     expect(slack[0]!.blocks.map((b) => b.type)).toEqual(['header', 'section', 'context']);
   });
 
+  it('judges nothing from an interrupted run: open findings stay open, nothing is sent', async () => {
+    const config = configFor(path);
+    const a = await alerting(config);
+    await runAt(a, config, 0, world());
+    const before = receiver.requests.length;
+    clock = T0 + 2 * HOUR;
+    const begun = await store.beginRun({ org: 'contoso', startedAt: new Date(clock).toISOString(), toolVersion: 'test', configDigest: 'test', trigger: 'test' });
+    const interrupted = await store.finishRun(begun.id, { finishedAt: new Date(clock).toISOString(), status: 'interrupted' });
+    const report = await a.afterRun(interrupted, null);
+    expect(report.skipped).toContain(`run ${begun.id} was interrupted`);
+    expect(report).toMatchObject({ opened: 0, resolved: 0, enqueued: 0 });
+    await a.deliverDue();
+    expect(receiver.requests).toHaveLength(before);
+  });
+
   it('signs every webhook body with HMAC-SHA256 over the timestamp and the exact body', async () => {
     const config = configFor(path);
     const a = await alerting(config);
