@@ -40,6 +40,16 @@ describe('entity sets', () => {
     expect((await store.verify()).ok).toBe(true);
   });
 
+  it('a loaded snapshot holds one frozen source per connector instance, not one per entity', async () => {
+    const store = await h.open();
+    const run = await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z');
+    const [key, alice, bob] = (await store.loadSnapshot(run.id)).entities;
+    expect(alice!.source).toBe(bob!.source);
+    expect(key!.source).not.toBe(alice!.source);
+    expect(Object.isFrozen(alice!.source)).toBe(true);
+    expect(alice!.source).toEqual({ org: 'acme', connector: 'm365', instance: 'm365-main' });
+  });
+
   it('one changed entity adds that entity and a new set; the unchanged ones are referenced', async () => {
     const store = await h.open();
     await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z');

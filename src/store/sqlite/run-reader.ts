@@ -44,9 +44,17 @@ export class RunReader {
   loadSnapshot(runId: number): StoredSnapshot {
     const run = this.requireRun(runId);
     // Row by row: at 100k users the rows' JSON text alone is ~100 MB, so it is never all held at once.
+    // Every entity of an instance has the same source, so they share one frozen object instead of
+    // holding 200k copies of it.
     const entities: Entity[] = [];
+    const sources = new Map<string, Entity['source']>();
     for (const r of runEntityRows(this.#db, runId)) {
-      entities.push(parseStored(entity, r.json, `Run ${runId}: the stored ${r.kind} "${r.key}" of ${r.instance}/${r.stream}`));
+      const e = parseStored(entity, r.json, `Run ${runId}: the stored ${r.kind} "${r.key}" of ${r.instance}/${r.stream}`);
+      const id = `${e.source.org}\u0000${e.source.connector}\u0000${e.source.instance}`;
+      let source = sources.get(id);
+      if (source === undefined) sources.set(id, (source = Object.freeze({ ...e.source })));
+      (e as { source: Entity['source'] }).source = source; // e is zod's fresh copy: no one else holds it
+      entities.push(e);
     }
     const outcomes = this.#db
       .prepare<[number], { instance: string; stream: string; json: string }>('SELECT instance, stream, json FROM stream_outcomes WHERE run_id = ? ORDER BY instance, stream')
