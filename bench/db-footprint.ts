@@ -17,6 +17,8 @@ export interface DbFootprint {
   totalBytes: number;
   fileBytes: number;
   walBytes: number;
+  /** Free pages inside the main file (SQLite reuses them before growing it): a run's pending entities are freed when it is sealed. */
+  freeBytes: number;
   /** Per table, indexes folded into their table. */
   tables: Record<string, TableFootprint>;
 }
@@ -25,8 +27,12 @@ export interface RunBytes {
   runId: number;
   pages: number;
   entities: number;
-  /** Canonical JSON of this run's entities (payload only, no b-tree overhead). */
+  /** Canonical JSON of this run's entities (payload only, no b-tree overhead), stored or referenced. */
   entityJsonBytes: number;
+  /** Entity sets (one per stream, by content hash) first stored by this run; the others are only referenced. */
+  newEntitySets: number;
+  /** Canonical JSON of the entities first stored by this run (payload only). */
+  newEntityJsonBytes: number;
   /** Response bodies first stored by this run (bodies already stored by an earlier run are only referenced). */
   newBlobs: number;
   newBlobBytes: number;
@@ -43,17 +49,19 @@ export function measureDb(path: string, runIds: readonly number[]): { footprint:
   const db = new Database(path);
   let tables: Record<string, TableFootprint>;
   let runs: RunBytes[];
+  let freeBytes = 0;
   try {
     db.pragma('busy_timeout = 5000');
     db.pragma('wal_checkpoint(TRUNCATE)');
     tables = tableFootprints(db);
+    freeBytes = (db.pragma('freelist_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
     runs = runIds.map((id) => runBytes(db, id));
   } finally {
     db.close(); // the last connection to close deletes the (checkpointed) WAL
   }
   const fileBytes = size(path);
   const walBytes = size(`${path}-wal`);
-  return { footprint: { totalBytes: fileBytes + walBytes, fileBytes, walBytes, tables }, runs };
+  return { footprint: { totalBytes: fileBytes + walBytes, fileBytes, walBytes, freeBytes, tables }, runs };
 }
 
 function tableFootprints(db: Database.Database): Record<string, TableFootprint> {
@@ -83,7 +91,26 @@ function tableFootprints(db: Database.Database): Record<string, TableFootprint> 
 function runBytes(db: Database.Database, runId: number): RunBytes {
   const one = <T>(sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as T;
   const pages = one<{ n: number }>('SELECT count(*) AS n FROM pages WHERE run_id = ?', runId).n;
-  const ent = one<{ n: number; b: number | null }>('SELECT count(*) AS n, sum(length(json)) AS b FROM entities WHERE run_id = ?', runId);
+  // Schema 1 kept entities per run in `entities`; schema 2 links each stream to a stored set.
+  const legacy = one<{ n: number; b: number | null }>('SELECT count(*) AS n, sum(length(json)) AS b FROM entities WHERE run_id = ?', runId);
+  const linked = one<{ n: number; b: number | null }>(
+    `SELECT count(*) AS n, sum(length(b.json)) AS b FROM run_entity_sets l
+       JOIN entity_set_members m ON m.set_id = l.set_id JOIN entity_blobs b ON b.id = m.entity_id WHERE l.run_id = ?`,
+    runId,
+  );
+  const ent = { n: legacy.n + linked.n, b: (legacy.b ?? 0) + (linked.b ?? 0) };
+  const newSets = one<{ n: number }>(
+    'SELECT count(*) AS n FROM run_entity_sets WHERE run_id = ? AND set_id NOT IN (SELECT set_id FROM run_entity_sets WHERE run_id < ?)',
+    runId,
+    runId,
+  ).n;
+  const newEntities = one<{ b: number | null }>(
+    `SELECT sum(length(json)) AS b FROM entity_blobs
+      WHERE id IN (SELECT m.entity_id FROM run_entity_sets l JOIN entity_set_members m ON m.set_id = l.set_id WHERE l.run_id = ?)
+        AND id NOT IN (SELECT m.entity_id FROM run_entity_sets l JOIN entity_set_members m ON m.set_id = l.set_id WHERE l.run_id < ?)`,
+    runId,
+    runId,
+  ).b;
   const fresh = one<{ n: number; b: number | null }>(
     `SELECT count(*) AS n, sum(size) AS b FROM blobs
       WHERE hash IN (SELECT blob_hash FROM pages WHERE run_id = ?)
@@ -99,7 +126,9 @@ function runBytes(db: Database.Database, runId: number): RunBytes {
     runId,
     pages,
     entities: ent.n,
-    entityJsonBytes: ent.b ?? 0,
+    entityJsonBytes: ent.b,
+    newEntitySets: newSets,
+    newEntityJsonBytes: newEntities ?? 0,
     newBlobs: fresh.n,
     newBlobBytes: fresh.b ?? 0,
     referencedBlobBytes: referenced.b ?? 0,

@@ -138,7 +138,7 @@ function memorySection(s: SizeFigures): string {
 function dbSection(s: SizeFigures, d: Derived): string {
   const [r1, r2] = s.runs;
   if (!r1) return 'Database: no run finished.';
-  const out = [`Database after run 1: ${bytes(r1.db.totalBytes)} (checkpointed; WAL ${bytes(r1.db.walBytes)})`];
+  const out = [`Database after run 1: ${bytes(r1.db.totalBytes)} (checkpointed; WAL ${bytes(r1.db.walBytes)}; ${bytes(r1.db.freeBytes)} of free pages SQLite reuses before growing the file)`];
   if (!r2 || d.run2AddedBytes === null || d.run2Share === null) return out.join('\n');
   out.push(`Added by run 2 on the unchanged tenant: ${bytes(d.run2AddedBytes)} = ${pct(d.run2Share)} of run 1 (target < ${pct(TARGETS.secondRunShare)})`);
   const names = [...new Set([...Object.keys(r1.db.tables), ...Object.keys(r2.db.tables)])];
@@ -154,6 +154,8 @@ function dbSection(s: SizeFigures, d: Derived): string {
   out.push(
     `Run 1 stored ${int(b1.newBlobs)} response bodies (${bytes(b1.newBlobBytes)}); run 2 referenced ${bytes(b2.referencedBlobBytes)} of bodies ` +
       `and stored ${int(b2.newBlobs)} new (${bytes(b2.newBlobBytes)}): identical bodies are kept once by SHA-256.`,
+    `Run 1 stored ${int(b1.newEntitySets)} entity sets (${bytes(b1.newEntityJsonBytes)} of entities); run 2 referenced ${int(b2.entities)} entities ` +
+      `(${bytes(b2.entityJsonBytes)}) and stored ${int(b2.newEntitySets)} new sets (${bytes(b2.newEntityJsonBytes)} of new entities): a stream's entities are kept once per content.`,
     `Per run regardless of change: ${int(b2.pages)} page rows, ${int(b2.entities)} entities (${bytes(b2.entityJsonBytes)} of canonical JSON), ` +
       `outcomes ${bytes(b2.outcomeJsonBytes)}, results ${bytes(b2.evaluationJsonBytes)}, manifest ${bytes(b2.manifestJsonBytes)}.`,
   );

@@ -19,11 +19,26 @@ describe('credential report: generate, poll, get', () => {
     // Three Generates (STARTED, INPROGRESS, COMPLETE) and one Get per account, shared by the three streams.
     expect(d.counts()).toMatchObject({ 'iam:GenerateCredentialReport': 6, 'iam:GetCredentialReport': 2 });
     expect(c.sleeps).toEqual([1000, 2000, 1000, 2000]);
-    // Each stream stores the CSV itself (decoded from the base64 Content) as its page.
+    // Each stream stores AWS's response as received: the XML with GeneratedTime (which decides
+    // staleness) and the base64 Content the entities were decoded from.
     for (const s of REPORT_STREAMS) {
       expect(c.pages.get(s)).toHaveLength(2);
-      expect(c.pages.get(s)![0]!.startsWith('user,arn,user_creation_time,password_enabled,')).toBe(true);
+      const body = c.pages.get(s)![0]!;
+      expect(body).toMatch(/^<GetCredentialReportResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/">/);
+      expect(body).toMatch(/<GeneratedTime>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/GeneratedTime>/);
+      expect(body).toContain('<ReportFormat>text/csv</ReportFormat>');
+      const content = /<Content>([A-Za-z0-9+/=]+)<\/Content>/.exec(body)![1]!;
+      expect(Buffer.from(content, 'base64').toString('utf8').startsWith('user,arn,user_creation_time,password_enabled,')).toBe(true);
     }
+  });
+
+  it('the stored report page carries the GeneratedTime the staleness check used', async () => {
+    const d = await startDouble();
+    const c = await collect(d, { only: ['credential-report'] });
+    const accounts = c.entities('account').filter((a) => a.attributes.credentialReportGeneratedAt);
+    expect(accounts.length).toBeGreaterThan(0);
+    const stored = c.pages.get('credential-report')!.map((b) => /<GeneratedTime>([^<]+)<\/GeneratedTime>/.exec(b)?.[1]);
+    for (const a of accounts) expect(stored.map((t) => new Date(t!).toISOString())).toContain(a.attributes.credentialReportGeneratedAt);
   });
 
   it('recovers from a report that stays in progress for several polls', async () => {
@@ -79,7 +94,8 @@ describe('mapping the report', () => {
     const d = await startDouble({ quirks: { reorderCsvColumns: true } });
     const c = await collect(d, { only: [...REPORT_STREAMS, 'admin-rights'] });
     expect(summary(c)).toMatchObject({ 'credential-report': 'complete', mfa: 'complete', 'access-keys': 'complete' });
-    expect(c.pages.get('credential-report')![0]!.startsWith('cert_2_last_rotated,cert_2_active,')).toBe(true);
+    const content = /<Content>([A-Za-z0-9+/=]+)<\/Content>/.exec(c.pages.get('credential-report')![0]!)![1]!;
+    expect(Buffer.from(content, 'base64').toString('utf8').startsWith('cert_2_last_rotated,cert_2_active,')).toBe(true);
     for (const kind of ['account', 'mfa', 'access_key'] as const) expect(sorted(c.entities(kind))).toEqual(sorted(c0.entities(kind)));
   });
 

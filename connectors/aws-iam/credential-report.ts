@@ -9,7 +9,11 @@ import { parseCredentialReport, type ParsedReport } from './report-csv.ts';
 export type ReportResult =
   | {
       ok: true;
-      /** The report as a page: the CSV (decoded from the response's base64 `Content`) is the evidence. */
+      /**
+       * The report as a page: AWS's response exactly as received (XML with the base64 `Content`,
+       * `GeneratedTime` and `ReportFormat`), so the time that decides staleness is in the evidence.
+       * The entities come from the decoded CSV.
+       */
       raw: RawResponse;
       generatedAt: string;
       parsed: ParsedReport;
@@ -71,14 +75,11 @@ function toResult(run: AwsRun, a: AccountAccess, out: { Content?: Uint8Array; Ge
   if (generatedAt === null || csv.length === 0) {
     return { ok: false, error: new AwsCallError('iam:GetCredentialReport', account, 'invalid', undefined, raw?.status, `the credential report came back ${csv.length === 0 ? 'empty' : 'without a GeneratedTime'}`, raw) };
   }
-  const page: RawResponse = {
-    method: raw?.method ?? 'POST',
-    url: raw?.url ?? 'GetCredentialReport',
-    status: raw?.status ?? 200,
-    contentType: out.ReportFormat ?? 'text/csv',
-    body: csv,
-    receivedAt: raw?.receivedAt ?? ctx.now().toISOString(),
-  };
+  // The capture middleware always sees the response; without it there is nothing true to store.
+  if (raw === null) {
+    return { ok: false, error: new AwsCallError('iam:GetCredentialReport', account, 'invalid', undefined, undefined, 'the credential report response could not be captured as evidence', null) };
+  }
+  const page = raw;
   const ageMs = ctx.now().getTime() - Date.parse(generatedAt);
   const maxMs = ctx.config.credentialReportMaxAgeHours * 3_600_000;
   // `transient`: nothing is wrong with permissions or data, the snapshot is just old, and IAM

@@ -3,6 +3,7 @@ import { checkM365 } from './check.ts';
 import { m365ConfigSchema, type M365Config } from './config-schema.ts';
 import { M365_PERMISSIONS } from './permissions.ts';
 import { lazySession } from './session.ts';
+import { runReads } from './streams/run-reads.ts';
 import { usersStream } from './streams/users.ts';
 import { mfaRegistrationStream } from './streams/mfa-registration.ts';
 import { roleAssignmentsStream, roleEligibilityStream } from './streams/role-assignments.ts';
@@ -17,14 +18,15 @@ export const connector: Connector<M365Config> = {
   check: checkM365,
   streams(ctx) {
     const session = lazySession(ctx);
+    const reads = runReads(session);
     return [
       usersStream(session),
       mfaRegistrationStream(session),
-      roleAssignmentsStream(session),
-      roleEligibilityStream(session),
-      servicePrincipalsStream(session),
+      roleAssignmentsStream(session, reads),
+      roleEligibilityStream(session, reads),
+      servicePrincipalsStream(reads),
       delegatedGrantsStream(session),
-      appRoleAssignmentsStream(session),
+      appRoleAssignmentsStream(session, reads),
     ];
   },
 };

@@ -30,11 +30,16 @@ export function buildSnapshotView(snapshot: StoredSnapshot, options: BuildViewOp
 
   const outcomes = Object.freeze([...snapshot.outcomes].sort(compareOutcomes));
   const byKind = indexByKind(snapshot.entities);
-  const byKey = new Map<string, Entity>();
+  // kind → instance → key: a composite string per entity would cost ~20 MB at 100k users, while
+  // these maps reuse the strings the entities already hold.
+  const byKey = new Map<string, Map<string, Map<string, Entity>>>();
   for (const e of snapshot.entities) {
-    const id = keyId(e.kind, e.source.instance, e.key);
+    let instances = byKey.get(e.kind);
+    if (!instances) byKey.set(e.kind, (instances = new Map()));
+    let keys = instances.get(e.source.instance);
+    if (!keys) instances.set(e.source.instance, (keys = new Map()));
     // Keys are unique per (instance, kind) by contract; keep the first so look-ups are stable.
-    if (!byKey.has(id)) byKey.set(id, e);
+    if (!keys.has(e.key)) keys.set(e.key, e);
   }
 
   const classify = createAccountClassifier(options.accounts, options.identity?.mappings);
@@ -69,7 +74,7 @@ export function buildSnapshotView(snapshot: StoredSnapshot, options: BuildViewOp
       return (byKind.get(kind) ?? EMPTY) as readonly EntityOf<K>[];
     },
     find<K extends EntityKind>(kind: K, instance: string, key: string): EntityOf<K> | undefined {
-      return byKey.get(keyId(kind, instance, key)) as EntityOf<K> | undefined;
+      return byKey.get(kind)?.get(instance)?.get(key) as EntityOf<K> | undefined;
     },
     availability(kind: EntityKind, fields: readonly string[] = []): Availability {
       const streams = outcomes.filter((o) => o.entity === kind);
@@ -97,10 +102,6 @@ export function buildSnapshotView(snapshot: StoredSnapshot, options: BuildViewOp
 }
 
 const EMPTY: readonly Entity[] = Object.freeze([]);
-
-function keyId(kind: string, instance: string, key: string): string {
-  return `${kind}\u0000${instance}\u0000${key}`;
-}
 
 function indexByKind(entities: readonly Entity[]): Map<EntityKind, readonly Entity[]> {
   const map = new Map<EntityKind, Entity[]>();

@@ -11,20 +11,18 @@ import {
   mapAppRoleAssignment,
   mapDelegatedGrant,
   mapServicePrincipal,
-  SERVICE_PRINCIPAL_SELECT,
 } from '../map-apps.ts';
 import { pageOf } from './page-of.ts';
 import { sourceOf } from './source-of.ts';
+import type { RunReads } from './run-reads.ts';
 
-export function servicePrincipalsStream(session: () => Promise<GraphSession>): Stream<M365Config> {
+export function servicePrincipalsStream(reads: RunReads): Stream<M365Config> {
   return {
     id: 'service-principals',
     entity: 'app',
     title: 'Enterprise apps (service principals)',
     async *read(ctx) {
-      const s = await session();
-      const url = `/v1.0/servicePrincipals?$select=${SERVICE_PRINCIPAL_SELECT}&$top=999`;
-      for await (const p of graphPages(s, url, { permission: 'Application.Read.All' }, ctx.now)) {
+      for (const p of await reads.servicePrincipals(ctx)) {
         const mapped = mapRecords(p.value ?? [], graphServicePrincipal, (sp) => mapServicePrincipal(sp, sourceOf(ctx)), 'service principal');
         yield pageOf(p, mapped.entities, mapped.failures);
       }
@@ -39,7 +37,9 @@ export function delegatedGrantsStream(session: () => Promise<GraphSession>): Str
     title: 'Delegated OAuth consents (oauth2PermissionGrants)',
     async *read(ctx) {
       const s = await session();
-      for await (const p of graphPages(s, '/v1.0/oauth2PermissionGrants', { permission: 'Directory.Read.All' }, ctx.now)) {
+      // Graph pages this directory collection by 100 unless asked; 999 is its maximum (more is a 400).
+      const url = '/v1.0/oauth2PermissionGrants?$top=999';
+      for await (const p of graphPages(s, url, { permission: 'Directory.Read.All' }, ctx.now)) {
         const mapped = mapRecords(p.value ?? [], graphDelegatedGrant, (g) => mapDelegatedGrant(g, sourceOf(ctx)), 'delegated grant');
         yield pageOf(p, mapped.entities, mapped.failures);
       }
@@ -49,23 +49,24 @@ export function delegatedGrantsStream(session: () => Promise<GraphSession>): Str
 
 /**
  * Application permissions (app-only access, no user present) are listed per client service
- * principal, so this stream pages the service principal ids, asks each for its assignments, then
- * reads each distinct resource once to turn app role ids into permission names like `Mail.Read`.
+ * principal, so this stream takes the service principals (the same pages the apps stream reads,
+ * once per run), asks each for its assignments, then reads each distinct resource once to turn app
+ * role ids into permission names like `Mail.Read`.
  */
-export function appRoleAssignmentsStream(session: () => Promise<GraphSession>): Stream<M365Config> {
+export function appRoleAssignmentsStream(session: () => Promise<GraphSession>, reads: RunReads): Stream<M365Config> {
   return {
     id: 'app-role-assignments',
     entity: 'app_grant',
     title: 'Application permissions granted to apps',
     async *read(ctx: ConnectorContext<M365Config>): AsyncGenerator<Page, void, undefined> {
-      const s = await session();
       const needs = { permission: 'Application.Read.All' };
       const ids: string[] = [];
-      for await (const p of graphPages(s, '/v1.0/servicePrincipals?$select=id&$top=999', needs, ctx.now)) {
+      for (const p of await reads.servicePrincipals(ctx)) {
         for (const v of p.value ?? []) if (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string') ids.push((v as { id: string }).id);
         yield pageOf(p, []);
         if (p.failure) return;
       }
+      const s = await session();
       const roleValues = new Map<string, string>();
       const resolved = new Set<string>();
       for (const id of ids) {

@@ -3,7 +3,7 @@ import { canonicalJson } from '../../core/canonical-json.ts';
 import { AgentError } from '../../core/errors.ts';
 import type { EvaluationInput, EvaluationRecord, RunRecord } from '../evidence-store.ts';
 import { evaluationMeta, parseInput } from './inputs.ts';
-import { resultsHash } from './results-hash.ts';
+import { resultsHashOfJson } from './results-hash.ts';
 import { describeRun, isSealedStatus, RUN_SELECT, SEALED_SQL, toRunRecord } from './rows.ts';
 import type { RunRow } from './rows.ts';
 import type { RunReader } from './run-reader.ts';
@@ -35,7 +35,7 @@ export function recordEvaluation(db: Database, reader: RunReader, runId: number,
           : 'it was interrupted, so it is not evidence; run a new collection (`evidentia collect`) and evaluate that';
       throw new AgentError('store_failed', `Cannot record an evaluation of ${describeRun(run)}: ${why}.`);
     }
-    const hash = resultsHash({ runManifestHash: run.manifest_hash, evaluatedAt: meta.evaluatedAt, paramsDigest: meta.paramsDigest, results });
+    const hash = resultsHashOfJson({ runManifestHash: run.manifest_hash, evaluatedAt: meta.evaluatedAt, paramsDigest: meta.paramsDigest, resultsJson });
     const { lastInsertRowid } = db
       .prepare('INSERT INTO evaluations (run_id, evaluated_at, params_digest, results_json, results_hash) VALUES (?, ?, ?, ?, ?)')
       .run(runId, meta.evaluatedAt, meta.paramsDigest, resultsJson, hash);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { RunRecord, RunStatus } from '../evidence-store.ts';
+import { runEntityRows } from './entity-sets.ts';
 
 /**
  * The manifest seals one run. Its hash is `sha256Hex(canonicalJson(manifest))`, and the next sealed
@@ -96,11 +97,8 @@ export function manifestPages(db: Database, runId: number): ManifestPage[] {
  * described above (a test checks that).
  */
 export function entitiesDigest(db: Database, runId: number): string {
-  const rows = db
-    .prepare<[number], { connector: string; instance: string; stream: string; json: string }>(
-      'SELECT connector, instance, stream, json FROM entities WHERE run_id = ? ORDER BY instance, stream, kind, key',
-    )
-    .iterate(runId);
+  // Schema 1 rows or schema 2 entity sets: the same text is hashed either way (entity-sets.ts).
+  const rows = runEntityRows(db, runId);
   return digestArray(rows, (r) => `{"connector":${JSON.stringify(r.connector)},"entity":${r.json},"instance":${JSON.stringify(r.instance)},"stream":${JSON.stringify(r.stream)}}`);
 }
 

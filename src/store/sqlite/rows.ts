@@ -1,4 +1,5 @@
 import type { RunRecord, RunStatus } from '../evidence-store.ts';
+import { ENTITY_COUNT_SQL } from './entity-sets.ts';
 
 /** A `runs` row as stored. */
 export interface RunHeader {
@@ -29,7 +30,7 @@ export interface RunRow extends RunHeader {
 export const RUN_SELECT = `
   SELECT r.*,
     (SELECT count(*) FROM pages p WHERE p.run_id = r.id) AS page_count,
-    (SELECT count(*) FROM entities e WHERE e.run_id = r.id) AS entity_count
+    ${ENTITY_COUNT_SQL} AS entity_count
   FROM runs r`;
 
 /** Statuses of sealed runs: they have a manifest, are in their org's chain and count as evidence. */

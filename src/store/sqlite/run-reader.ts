@@ -1,11 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import { AgentError } from '../../core/errors.ts';
-import { entity } from '../../core/model.ts';
+import { entity, type Entity } from '../../core/model.ts';
 import { streamOutcome } from '../../core/stream-outcome.ts';
 import type { RunRecord, StoredSnapshot } from '../evidence-store.ts';
 import { RUN_SELECT, toRunRecord } from './rows.ts';
 import type { RunHeader, RunRow } from './rows.ts';
 import { parseStored } from './validate.ts';
+import { runEntityRows } from './entity-sets.ts';
 
 /** Read-side queries about runs, shared by the store's methods. */
 export class RunReader {
@@ -42,12 +43,19 @@ export class RunReader {
    */
   loadSnapshot(runId: number): StoredSnapshot {
     const run = this.requireRun(runId);
-    const entities = this.#db
-      .prepare<[number], { instance: string; stream: string; kind: string; key: string; json: string }>(
-        'SELECT instance, stream, kind, key, json FROM entities WHERE run_id = ? ORDER BY instance, stream, kind, key',
-      )
-      .all(runId)
-      .map((r) => parseStored(entity, r.json, `Run ${runId}: the stored ${r.kind} "${r.key}" of ${r.instance}/${r.stream}`));
+    // Row by row: at 100k users the rows' JSON text alone is ~100 MB, so it is never all held at once.
+    // Every entity of an instance has the same source, so they share one frozen object instead of
+    // holding 200k copies of it.
+    const entities: Entity[] = [];
+    const sources = new Map<string, Entity['source']>();
+    for (const r of runEntityRows(this.#db, runId)) {
+      const e = parseStored(entity, r.json, `Run ${runId}: the stored ${r.kind} "${r.key}" of ${r.instance}/${r.stream}`);
+      const id = `${e.source.org}\u0000${e.source.connector}\u0000${e.source.instance}`;
+      let source = sources.get(id);
+      if (source === undefined) sources.set(id, (source = Object.freeze({ ...e.source })));
+      (e as { source: Entity['source'] }).source = source; // e is zod's fresh copy: no one else holds it
+      entities.push(e);
+    }
     const outcomes = this.#db
       .prepare<[number], { instance: string; stream: string; json: string }>('SELECT instance, stream, json FROM stream_outcomes WHERE run_id = ? ORDER BY instance, stream')
       .all(runId)

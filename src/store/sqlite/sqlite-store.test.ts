@@ -53,7 +53,10 @@ describe('SQLite evidence store', () => {
     const raw = h.raw();
     expect(() => raw.prepare('UPDATE blobs SET body = ?').run(Buffer.from('x'))).toThrow(/append-only/);
     expect(() => raw.prepare('DELETE FROM pages').run()).toThrow(/append-only/);
-    expect(() => raw.prepare('UPDATE entities SET json = ?').run('{}')).toThrow(/append-only/);
+    expect(() => raw.prepare('UPDATE entity_blobs SET json = ?').run('{}')).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM entity_set_members').run()).toThrow(/append-only/);
+    expect(() => raw.prepare('UPDATE run_entity_sets SET set_id = 0').run()).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM entity_sets').run()).toThrow(/append-only/);
     expect(() => raw.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(run.id)).toThrow(/append-only/);
     expect(() => raw.prepare('DELETE FROM runs').run()).toThrow(/append-only/);
     expect((await store.verify()).ok).toBe(true);

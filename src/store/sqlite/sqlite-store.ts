@@ -23,6 +23,7 @@ import { isUniqueViolation, toAgentError } from './sqlite-errors.ts';
 import type { ErrorContext } from './sqlite-errors.ts';
 import { validateEntities, validateOutcome } from './validate.ts';
 import { verifyEvidence } from './verify.ts';
+import { insertPendingEntities, sealEntitySets } from './entity-sets.ts';
 
 export interface SqliteStoreOptions {
   /** Refuse to create a new database file (read-only commands). @default false */
@@ -143,20 +144,15 @@ class SqliteEvidenceStore implements EvidenceStore {
       const rows = validateEntities(entities, r, org, runId);
       this.#db.transaction(() => {
         this.#requireRunning(runId, `record entities of ${r.instance}/${r.stream}`);
-        const insert = this.#db.prepare('INSERT INTO entities (run_id, connector, instance, stream, kind, key, json) VALUES (?, ?, ?, ?, ?, ?, ?)');
-        for (const row of rows) {
-          try {
-            insert.run(runId, r.connector, r.instance, r.stream, row.kind, row.key, row.json);
-          } catch (e) {
-            if (!isUniqueViolation(e)) throw e;
-            throw new AgentError(
-              'store_failed',
-              `Run ${runId} already has a ${row.kind} with key "${row.key}" from ${r.instance} (now again from ${r.instance}/${r.stream}); ` +
-                'keys must be unique per connector instance and kind, so the connector must not yield the same record twice.',
-              { cause: e },
-            );
-          }
-        }
+        insertPendingEntities(this.#db, runId, r, rows, (row, e) => {
+          if (!isUniqueViolation(e)) throw e;
+          throw new AgentError(
+            'store_failed',
+            `Run ${runId} already has a ${row.kind} with key "${row.key}" from ${r.instance} (now again from ${r.instance}/${r.stream}); ` +
+              'keys must be unique per connector instance and kind, so the connector must not yield the same record twice.',
+            { cause: e },
+          );
+        });
       }).immediate();
     });
   }
@@ -193,6 +189,7 @@ class SqliteEvidenceStore implements EvidenceStore {
           .prepare<[string], { manifest_hash: string }>('SELECT manifest_hash FROM runs WHERE org = ? AND seal_seq IS NOT NULL ORDER BY seal_seq DESC LIMIT 1')
           .get(run.org);
         const sealSeq = (this.#db.prepare<[], { n: number | null }>('SELECT max(seal_seq) AS n FROM runs').get()?.n ?? 0) + 1;
+        sealEntitySets(this.#db, runId);
         const manifest = buildManifest(this.#db, { ...run, status: f.status, finished_at: f.finishedAt, previous_manifest_hash: previous?.manifest_hash ?? null });
         const json = canonicalJson(manifest);
         this.#db

@@ -66,11 +66,32 @@ describe('verify detects tampering', () => {
     expect(report.problems[0]?.detail).toMatch(/page 1 of m365-main\/users is gone/);
   });
 
-  it('reports a changed entity as entities', async () => {
-    tamper(h, `UPDATE entities SET json = replace(json, '"enabled":true', '"enabled":false') WHERE run_id = ? AND kind = 'account'`, runs[2]!.id);
+  // Runs of one org with the same entities share one stored set, so a changed entity changes the
+  // evidence of every run that used it, and each is named (as with a shared page body).
+  it('reports a changed entity as entities, naming the stream and every run sharing its set', async () => {
+    tamper(h, `UPDATE entity_blobs SET json = replace(json, '"enabled":true', '"enabled":false') WHERE json LIKE '%alice@acme.test%'`);
+    const report = await store.verify();
+    const acme = [runs[0]!.id, runs[2]!.id, runs[3]!.id];
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual(acme.map((id) => [id, 'entities']));
+    expect(report.problems[0]!.detail).toMatch(
+      new RegExp(`^run ${acme[0]} \\(org acme, 2026-11-20T09:00:00Z\\): the entities of m365-main/users no longer match their SHA-256 \\(entity set [0-9a-f]{12}…; the same stored set is also used by run ${acme[1]}, run ${acme[2]}\\)$`),
+    );
+  });
+
+  it('reports one run whose stream was pointed at another stored set', async () => {
+    const setOf = (runId: number) => h.raw().prepare<[number], number>(`SELECT set_id FROM run_entity_sets WHERE run_id = ? AND stream = 'users'`).pluck().get(runId)!;
+    expect(setOf(runs[1]!.id)).not.toBe(setOf(runs[2]!.id)); // another org's users
+    tamper(h, `UPDATE run_entity_sets SET set_id = ? WHERE run_id = ? AND stream = 'users'`, setOf(runs[1]!.id), runs[2]!.id);
     const report = await store.verify();
     expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[2]!.id, 'entities']]);
     expect(report.message).toMatch(/its entities no longer match the digest in its manifest/);
+  });
+
+  it('reports a rewritten set hash, though the entities themselves are unchanged', async () => {
+    tamper(h, `UPDATE entity_sets SET hash = ? WHERE id = (SELECT set_id FROM run_entity_sets WHERE run_id = ? AND stream = 'access_keys')`, 'f'.repeat(64), runs[1]!.id);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[1]!.id, 'entities']]);
+    expect(report.message).toMatch(/the entities of aws-prod\/access_keys no longer match their SHA-256/);
   });
 
   it('reports a changed stream outcome as outcomes', async () => {
@@ -80,7 +101,7 @@ describe('verify detects tampering', () => {
 
   it('reports a deleted middle run as a broken chain at the next run of that org', async () => {
     const gone = runs[2]!.id;
-    for (const table of ['evaluations', 'pages', 'entities', 'stream_outcomes']) tamper(h, `DELETE FROM ${table} WHERE run_id = ?`, gone);
+    for (const table of ['evaluations', 'pages', 'run_entity_sets', 'stream_outcomes']) tamper(h, `DELETE FROM ${table} WHERE run_id = ?`, gone);
     tamper(h, 'DELETE FROM runs WHERE id = ?', gone);
     const report = await store.verify();
     expect(report.problems.map((p) => [p.runId, p.org, p.kind])).toEqual([[runs[3]!.id, 'acme', 'chain']]);
@@ -88,7 +109,7 @@ describe('verify detects tampering', () => {
   });
 
   it('reports a deleted first run as a chain pointing at a missing run', async () => {
-    for (const table of ['pages', 'entities', 'stream_outcomes']) tamper(h, `DELETE FROM ${table} WHERE run_id = ?`, runs[0]!.id);
+    for (const table of ['pages', 'run_entity_sets', 'stream_outcomes']) tamper(h, `DELETE FROM ${table} WHERE run_id = ?`, runs[0]!.id);
     tamper(h, 'DELETE FROM runs WHERE id = ?', runs[0]!.id);
     const report = await store.verify();
     expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[2]!.id, 'chain']]);
@@ -127,7 +148,7 @@ describe('verify detects tampering', () => {
   });
 
   it('lists problems oldest run first', async () => {
-    tamper(h, `UPDATE entities SET json = replace(json, 'alice', 'mallory') WHERE run_id = ?`, runs[3]!.id);
+    tamper(h, `UPDATE run_entity_sets SET set_id = (SELECT set_id FROM run_entity_sets WHERE run_id = ? AND stream = 'users') WHERE run_id = ? AND stream = 'users'`, runs[1]!.id, runs[3]!.id);
     flipOneByte(bobPage('r1'));
     const report = await store.verify();
     expect(report.problems.map((p) => p.runId)).toEqual([runs[0]!.id, runs[3]!.id]);

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { canonicalJson, sha256Hex } from '../../core/canonical-json.ts';
 import type { VerifyProblem, VerifyReport } from '../evidence-store.ts';
 import { buildManifest, entitiesDigest, outcomesDigest } from './manifest.ts';
+import { changedEntitySets, entityProblem, type ChangedEntitySet } from './entity-sets.ts';
 import type { RunManifest } from './manifest.ts';
 import { describeRun, isSealedStatus } from './rows.ts';
 import type { RunHeader } from './rows.ts';
@@ -32,6 +33,7 @@ export function verifyEvidence(db: Database): VerifyReport {
 
 function check(db: Database): VerifyReport {
   const blobs = checkBlobs(db);
+  const changedSets = changedEntitySets(db);
   // Manifests are fetched one run at a time: together they can be hundreds of megabytes.
   const runs = db
     .prepare<[], VerifyRun>(
@@ -71,7 +73,7 @@ function check(db: Database): VerifyReport {
         }
       }
     }
-    if (isSealedStatus(run.status)) checkSealedRun(db, run, manifestOf.get(run.id) ?? null, expectedPrevious.get(run.id) ?? null, say);
+    if (isSealedStatus(run.status)) checkSealedRun(db, run, manifestOf.get(run.id) ?? null, expectedPrevious.get(run.id) ?? null, changedSets, say);
     else if (run.has_manifest || run.manifest_hash !== null || run.seal_seq !== null) {
       say('manifest', `it is marked ${run.status} but has a manifest, so its status was changed after it was sealed`);
     }
@@ -123,6 +125,7 @@ function checkSealedRun(
   run: VerifyRun,
   manifestJson: string | null,
   previous: { hash: string | null; runId: number | null } | null,
+  changedSets: ReadonlyMap<number, ChangedEntitySet>,
   say: (kind: Problem['kind'], what: string) => void,
 ): void {
   if (manifestJson === null || run.manifest_hash === null || run.seal_seq === null || run.finished_at === null) {
@@ -136,12 +139,19 @@ function checkSealedRun(
   } catch {
     say('manifest', 'its stored manifest is not readable JSON');
   }
-  if (stored !== null) checkManifestContent(db, { ...run, finished_at: run.finished_at }, stored, say);
+  if (stored !== null) checkManifestContent(db, { ...run, finished_at: run.finished_at }, stored, changedSets, say);
   checkChainLink(run, previous, say);
 }
 
-function checkManifestContent(db: Database, run: VerifyRun & { finished_at: string }, stored: Partial<RunManifest>, say: (kind: Problem['kind'], what: string) => void): void {
-  if (entitiesDigest(db, run.id) !== stored.entitiesDigest) say('entities', 'its entities no longer match the digest in its manifest');
+function checkManifestContent(
+  db: Database,
+  run: VerifyRun & { finished_at: string },
+  stored: Partial<RunManifest>,
+  changedSets: ReadonlyMap<number, ChangedEntitySet>,
+  say: (kind: Problem['kind'], what: string) => void,
+): void {
+  const entities = entityProblem(db, run.id, changedSets, entitiesDigest(db, run.id) === stored.entitiesDigest);
+  if (entities !== null) say('entities', entities);
   if (outcomesDigest(db, run.id) !== stored.outcomesDigest) say('outcomes', 'its stream outcomes no longer match the digest in its manifest');
 
   const rebuilt = buildManifest(db, run);
