@@ -1,5 +1,6 @@
 import type { Account } from '../core/model.ts';
 import type { SnapshotView } from '../evaluate/snapshot-view.ts';
+import { ownerLabel } from '../../rules/cloud-account.ts';
 import { createAccountFacts, cmp } from './account-facts.ts';
 import type { AccountFacts } from './account-facts.ts';
 import { availabilityOf } from './inventory-availability.ts';
@@ -44,7 +45,7 @@ function rowOf(view: SnapshotView, facts: AccountFacts, account: Account, link: 
   return {
     instance: account.source.instance,
     key: account.key,
-    username: account.username,
+    username: ownerLabel(account),
     displayName: account.displayName,
     connector: account.source.connector,
     ...link,

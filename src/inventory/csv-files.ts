@@ -1,7 +1,7 @@
 import { csvText, listCell } from './csv-text.ts';
 import type { CsvCell } from './csv-text.ts';
 import { INVENTORY_KINDS } from './inventory-schema.ts';
-import type { RunInventories } from './inventory-schema.ts';
+import type { InventoryKind, RunInventories } from './inventory-schema.ts';
 
 /** One CSV file of an export: `name` like `privileged-access.csv`, `content` RFC 4180 text (UTF-8, CRLF). */
 export interface InventoryFile {
@@ -17,23 +17,23 @@ export interface InventoryFile {
  */
 export function inventoryCsvFiles(inv: RunInventories): InventoryFile[] {
   return [
-    file('accounts.csv', ACCOUNTS, inv.accounts.rows, (r) => [
+    file(CSV_FILE_OF.accounts, ACCOUNTS, inv.accounts.rows, (r) => [
       r.instance, r.key, r.connector, r.username, r.displayName, r.personId, r.personName, r.matched, r.link,
       r.enabled, r.accountClass, r.classWhy, r.lastSignIn, r.signInKnown, r.mfa,
     ]),
-    file('privileged-access.csv', PRIVILEGED, inv['privileged-access'].rows, (r) => [
+    file(CSV_FILE_OF['privileged-access'], PRIVILEGED, inv['privileged-access'].rows, (r) => [
       r.instance, r.key, r.roleName, r.roleId, r.assignment, r.scope, r.privilegeReason, r.principalType, r.principal, r.accountKey,
       r.accountClass, r.enabled, r.personId, r.personName, r.mfa, listCell(r.mfaMethods), r.since, r.sinceSource,
     ]),
-    file('app-grants.csv', APPS, inv.apps.rows, (r) => [
+    file(CSV_FILE_OF.apps, APPS, inv.apps.rows, (r) => [
       r.instance, r.key, r.appKey, r.appName, r.publisher, r.firstParty, r.aiCatalogId, r.approved, r.owner, r.grantType, r.consentType,
       r.grantedBy, listCell(r.scopes), listCell(r.reach), r.severity, r.appUsers, r.createdAt,
     ]),
-    file('leavers.csv', LEAVERS, inv.leavers.rows, (r) => [
+    file(CSV_FILE_OF.leavers, LEAVERS, inv.leavers.rows, (r) => [
       r.instance, r.key, r.personId, r.personName, r.leftAt, r.leaveSource, r.username, r.enabled, listCell(r.access), listCell(r.unknown),
       r.activeKeys, r.grants, r.hoursSinceLeaving, r.removal, r.hoursToRemoval,
     ]),
-    file('review-population.csv', REVIEW, inv['review-population'].rows, (r) => [
+    file(CSV_FILE_OF['review-population'], REVIEW, inv['review-population'].rows, (r) => [
       r.instance, r.key, r.username, r.displayName, r.accountClass, r.privileged, listCell(r.roles), r.personId, r.lastSignIn, r.signInKnown, r.createdAt,
     ]),
     {
@@ -45,6 +45,15 @@ export function inventoryCsvFiles(inv: RunInventories): InventoryFile[] {
     },
   ];
 }
+
+/** The export's file name of each inventory (the app inventory is one row per grant). */
+export const CSV_FILE_OF: Record<InventoryKind, string> = {
+  accounts: 'accounts.csv',
+  'privileged-access': 'privileged-access.csv',
+  apps: 'app-grants.csv',
+  leavers: 'leavers.csv',
+  'review-population': 'review-population.csv',
+};
 
 function file<T>(name: string, header: readonly string[], rows: readonly T[], cells: (row: T) => CsvCell[]): InventoryFile {
   return { name, content: csvText(header, rows.map(cells)) };

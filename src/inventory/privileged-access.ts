@@ -1,4 +1,5 @@
 import type { SnapshotView } from '../evaluate/snapshot-view.ts';
+import { ownerLabel } from '../../rules/cloud-account.ts';
 import { createAccountFacts, cmp } from './account-facts.ts';
 import type { AccountFacts } from './account-facts.ts';
 import { availabilityOf } from './inventory-availability.ts';
@@ -32,7 +33,7 @@ export function buildPrivilegedAccess(view: SnapshotView, facts: AccountFacts = 
       scope: a.scope,
       principalType: a.principalType,
       principalKey: a.principalKey,
-      principal: account?.username ?? a.principalName ?? a.principalKey,
+      principal: account ? ownerLabel(account) : (a.principalName ?? a.principalKey),
       accountKey: account?.key ?? null,
       accountClass: account ? view.accountClass(account).class : null,
       enabled: account?.enabled ?? null,

@@ -1,4 +1,5 @@
 import type { SnapshotView } from '../evaluate/snapshot-view.ts';
+import { ownerLabel } from '../../rules/cloud-account.ts';
 import { createAccountFacts, cmp } from './account-facts.ts';
 import type { AccountFacts } from './account-facts.ts';
 import { availabilityOf } from './inventory-availability.ts';
@@ -27,7 +28,7 @@ export function buildReviewPopulation(view: SnapshotView, facts: AccountFacts = 
     rows.push({
       instance: account.source.instance,
       key: account.key,
-      username: account.username,
+      username: ownerLabel(account),
       displayName: account.displayName,
       accountClass: view.accountClass(account).class,
       privileged: held.length > 0,
