@@ -2,31 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { csvCell, csvText } from './csv-text.ts';
 import { inventoryCsvFiles } from './csv-files.ts';
 import type { RunInventories } from './inventory-schema.ts';
+import { readCsv as parse } from '../../test/support/read-csv.ts';
 
 const empty = { availability: { complete: true, reasons: [] }, rows: [] };
 
 function inv(partial: Partial<RunInventories> = {}): RunInventories {
   return { org: 'contoso', runId: 7, asOf: '2025-03-01T00:00:00.000Z', 'privileged-access': empty, apps: empty, accounts: empty, 'review-population': empty, leavers: empty, ...partial };
-}
-
-/** Minimal RFC 4180 reader, to check that what is written reads back as the cells given. */
-function parse(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"', i++);
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') (row.push(cell), (cell = ''));
-    else if (c === '\r' && text[i + 1] === '\n') (row.push(cell), rows.push(row), (row = []), (cell = ''), i++);
-    else cell += c;
-  }
-  return rows;
 }
 
 describe('CSV text', () => {

@@ -2,29 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCsvRecords } from '../support/read-csv.ts';
 import { runCli } from '../support/run-cli.ts';
 import type { RunInventories } from '../../src/inventory/index.ts';
-
-/** Reads CSV rows back (quoted cells with commas, doubled quotes), keyed by the header row. */
-function csvRows(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"', i++);
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') (row.push(cell), (cell = ''));
-    else if (c === '\r' && text[i + 1] === '\n') (row.push(cell), rows.push(row), (row = []), (cell = ''), i++);
-    else cell += c;
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
-}
 
 /** `evidentia inventory` on the demo tenant: the real bin, the demo's doubles, a real SQLite file. */
 describe('evidentia inventory end to end', () => {
@@ -42,7 +22,7 @@ describe('evidentia inventory end to end', () => {
     const res = await runCli(['inventory', '-c', config(), '--kind', 'leavers', '--format', 'csv']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout.startsWith('system,key,person_id,person,left_at')).toBe(true);
-    const henrietta = csvRows(res.stdout).filter((r) => r['person'] === 'Henrietta Mueller');
+    const henrietta = readCsvRecords(res.stdout).filter((r) => r['person'] === 'Henrietta Mueller');
     const google = henrietta.find((r) => r['system'] === 'google-demo')!;
     expect(google).toMatchObject({ enabled: 'true', removal: 'still_enabled', hours_since_leaving: '30', hours_to_removal: '30' });
     expect(google['access_remaining']).toMatch(/^account still enabled/);
