@@ -18,11 +18,13 @@ export interface InventoryRowHashInput {
   /** The evaluation's results hash: binds the row to that evaluation's results and run manifest. */
   resultsHash: string;
   json: string;
+  /** The sha256 of the row stored just before, null for the first: rows form one chain. */
+  previous: string | null;
 }
 
 export function inventoryRowHash(input: InventoryRowHashInput): string {
-  const { evaluationId, kind, resultsHash, json } = input;
-  return sha256Hex(canonicalJson({ evaluationId, kind, resultsHash, json }));
+  const { evaluationId, kind, resultsHash, json, previous } = input;
+  return sha256Hex(canonicalJson({ evaluationId, kind, resultsHash, json, previous }));
 }
 
 /** Validates and inserts every kind; the caller holds the write transaction. */
@@ -35,10 +37,14 @@ export function insertInventories(db: Database, evaluation: { id: number; runId:
   if (inv.runId !== evaluation.runId || inv.org !== evaluation.org) {
     throw new AgentError('internal', `Inventories built for run ${inv.runId} (org ${inv.org}) cannot be stored with an evaluation of run ${evaluation.runId} (org ${evaluation.org}).`);
   }
-  const insert = db.prepare('INSERT INTO inventories (evaluation_id, kind, json, sha256) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO inventories (evaluation_id, kind, json, sha256, previous_sha256) VALUES (?, ?, ?, ?, ?)');
+  // Read inside the caller's IMMEDIATE transaction, so two writers cannot chain to the same row.
+  let previous = db.prepare<[], string>('SELECT sha256 FROM inventories ORDER BY id DESC LIMIT 1').pluck().get() ?? null;
   for (const kind of INVENTORY_KINDS) {
     const json = canonicalJson(inv[kind]);
-    insert.run(evaluation.id, kind, json, inventoryRowHash({ evaluationId: evaluation.id, kind, resultsHash: evaluation.resultsHash, json }));
+    const sha256 = inventoryRowHash({ evaluationId: evaluation.id, kind, resultsHash: evaluation.resultsHash, json, previous });
+    insert.run(evaluation.id, kind, json, sha256, previous);
+    previous = sha256;
   }
 }
 

@@ -171,10 +171,25 @@ describe('verify detects tampering with stored inventories', () => {
   });
 
   it('reports a deleted inventory row as missing from its evaluation', async () => {
-    tamper(h, `DELETE FROM inventories WHERE kind = 'privileged-access'`);
+    tamper(h, `DELETE FROM inventories WHERE kind = 'apps'`);
     const report = await store.verify();
-    expect(report.problems.map((p) => p.detail)).toEqual([`run ${run.id} (org acme, 2026-11-20T09:00:00Z): evaluation ${evaluationId} is missing its privileged-access inventory (they are stored together, so one was deleted)`]);
-    await expect(store.loadInventories(evaluationId)).rejects.toThrow(/privileged-access inventory of evaluation .* is missing/);
+    const at = `run ${run.id} (org acme, 2026-11-20T09:00:00Z)`;
+    expect(report.problems.map((p) => p.detail)).toEqual([
+      `${at}: the accounts inventory of evaluation ${evaluationId} no longer follows the inventory stored before it: stored inventories were deleted or inserted`,
+      `${at}: evaluation ${evaluationId} is missing its apps inventory (they are stored together, so one was deleted)`,
+    ]);
+    await expect(store.loadInventories(evaluationId)).rejects.toThrow(/apps inventory of evaluation .* is missing/);
+  });
+
+  it('detects every inventory of an earlier evaluation deleted, by the chain of rows', async () => {
+    const later = await store.recordEvaluation(run.id, { evaluatedAt: '2026-11-20T11:00:00Z', paramsDigest: 'p', results: [result('mfa')], inventories: inventoriesOf('acme', run.id, run.startedAt) });
+    expect((await store.verify()).ok).toBe(true);
+    tamper(h, 'DELETE FROM inventories WHERE evaluation_id = ?', evaluationId);
+    const report = await store.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.detail)).toEqual([
+      `run ${run.id} (org acme, 2026-11-20T09:00:00Z): the privileged-access inventory of evaluation ${later.id} no longer follows the inventory stored before it: stored inventories were deleted or inserted`,
+    ]);
   });
 
   it('detects a row moved to another evaluation', async () => {
