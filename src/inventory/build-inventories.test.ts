@@ -154,6 +154,11 @@ describe('leavers inventory', () => {
     expect(inv.leavers.rows[0]).toMatchObject({ personName: 'Ann Example', leaveSource: 'hr', key: ARN });
   });
 
+  it('gives no bound for someone whose leave date has not come yet', () => {
+    const inv = inventories([createPerson({ status: 'terminated', leaveDate: hoursAgo(-5) }), createAccount({ username: 'ann@contoso.com', employeeId: '1042' })]);
+    expect(inv.leavers.rows.map((r) => [r.hoursSinceLeaving, r.removal, r.hoursToRemoval])).toEqual([[-5, 'still_enabled', null]]);
+  });
+
   it('is not complete without any source of who left, and says so', () => {
     const inv = inventories([createAccount()]);
     expect(inv.leavers.rows).toEqual([]);

@@ -49,7 +49,8 @@ export function buildLeavers(view: SnapshotView): InventoryOf<'leavers'> {
         activeKeys: keys.get(id) ?? 0,
         grants: grants.get(id) ?? 0,
         removal,
-        hoursToRemoval: removal === 'still_enabled' ? hours : removal === 'removed' ? upperBound(hours) : null,
+        // Before the leave date nothing is overdue yet: no bound either way.
+        hoursToRemoval: removal === 'unknown' ? null : upperBound(hours),
       });
     }
   }
@@ -72,7 +73,7 @@ export function buildLeavers(view: SnapshotView): InventoryOf<'leavers'> {
   return { availability, rows };
 }
 
-/** Removed by the run: at most the hours since leaving (null before the leave date or without one). */
+/** The hours since leaving as a bound on the time to removal (null before the leave date or without one). */
 function upperBound(hours: number | null): number | null {
   return hours === null || hours < 0 ? null : hours;
 }
