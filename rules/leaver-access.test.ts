@@ -71,13 +71,31 @@ describe('leaver-access', () => {
     expect(result.breakdown[1]!.summary).toBe('1 account of people who left still usable more than 24 h after leaving (longest 30 h)');
   });
 
-  it('lists access within the limit as pending (excluded), and passes', () => {
+  it('lists access within the limit as pending with the hours that remain, and passes', () => {
     const result = run([leftAnn(10), gAnn(), awsAnn(), annKey()]);
     expect(result.status).toBe('pass');
     expect(result.measured).toBe(0);
-    expect(result.subjects.map((s) => s.status)).toEqual(['excluded', 'excluded']);
-    expect(result.subjects[1]!.why).toBe('pending: left 10 h ago, limit 24 h; Ann Example (2025-02-28 14:00 UTC, from hr); account still enabled; access also remains in aws-prod');
+    expect(result.subjects.map((s) => s.status)).toEqual(['pending', 'pending']);
+    expect(result.subjects[1]!.why).toBe('left 10 h ago, 14 h left of the 24 h limit; Ann Example (2025-02-28 14:00 UTC, from hr); account still enabled; access also remains in aws-prod');
     expect(result.summary).toBe('1 person who left: none has access more than 24 h after leaving; 1 person within 24 h of leaving still has access (pending); 2 accounts pending');
+  });
+
+  it('lists a scheduled departure as pending with the time until access must be gone', () => {
+    const result = run([leftAnn(-5), gAnn()]);
+    expect(result.status).toBe('pass');
+    expect(result.subjects.map((s) => [s.status, s.why.split(';')[0]])).toEqual([['pending', 'leaves in 5 h, then 24 h to remove access (29 h left)']]);
+  });
+
+  it('never fails on pending subjects: with the one failure accepted, the result passes', () => {
+    const bob = createPerson({ key: '2000', employeeId: '2000', email: 'bob@contoso.com', displayName: 'Bob', status: 'terminated', leaveDate: hoursAgo(30) });
+    const view = buildSnapshotView(createSnapshot({ entities: [leftAnn(10), gAnn(), bob, createAccount({ key: '2001', username: 'bob@contoso.com', source: google })] }));
+    const plain = evaluateRules(view, [leaverAccess]).results[0]!;
+    expect([plain.status, plain.measured]).toEqual(['fail', 1]);
+    expect(plain.subjects.map((s) => [s.label, s.status])).toEqual([['ann@contoso.com', 'pending'], ['bob@contoso.com', 'fail']]);
+    const handover = { rule: 'leaver-access', subject: 'bob@contoso.com', reason: 'handover', approvedBy: 'CISO', expires: '2025-03-15' };
+    const accepted = evaluateRules(view, [leaverAccess], { exceptions: [handover] }).results[0]!;
+    expect([accepted.status, accepted.measured]).toEqual(['pass', 0]);
+    expect(accepted.subjects.map((s) => s.status)).toEqual(['pending', 'excepted']);
   });
 
   it('counts whole hours: 24 h is within the limit, 25 h is past it; the limit is a parameter', () => {

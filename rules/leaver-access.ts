@@ -28,7 +28,7 @@ export type LeaverAccessParams = z.infer<typeof leaverAccessParams>;
  * - Hours are WHOLE hours from the run's `asOf` (rounded down), so "left 24 h ago, limit 24 h" is
  *   still within the limit and the number read is the number compared.
  * - One subject per person and account that still gives access: `fail` past the limit; within it
- *   `excluded` with a why starting "pending:" (the subject statuses have no `pending`); a
+ *   `pending`, the why saying how many hours remain (never a failure); a
  *   terminated person with no leave date and remaining access is `not_evaluable` (how long it has
  *   remained cannot be told); so is a disabled account of a leaver past the limit whose
  *   connector's access keys could not be read.
@@ -109,7 +109,7 @@ function judge(view: SnapshotView, { hours }: LeaverAccessParams, sourceReasons:
         const hrs = timing.kind === 'past' ? timing.hours : 0;
         t.worst = Math.max(t.worst ?? 0, hrs);
         if (worst === null || hrs > worst.hours) worst = { hours: hrs, name: person.displayName };
-      } else if (judged.status === 'excluded') t.pending += 1;
+      } else if (judged.status === 'pending') t.pending += 1;
       else t.unknown += 1;
     }
     if (failed) people.failing += 1;
@@ -163,9 +163,9 @@ function judgeAccount(person: PersonView, h: Holdings, timing: Timing, limit: nu
     case 'past':
       return { status: 'fail', why: tail(`${person.displayName} ${leftPhrase(person, timing.hours)}; ${access}${also}`) };
     case 'pending':
-      return { status: 'excluded', why: tail(`pending: left ${timing.hours} h ago, limit ${limit} h; ${person.displayName} ${sourcePhrase(person)}; ${access}${also}`) };
+      return { status: 'pending', why: tail(`left ${timing.hours} h ago, ${limit - timing.hours} h left of the ${limit} h limit; ${person.displayName} ${sourcePhrase(person)}; ${access}${also}`) };
     case 'future':
-      return { status: 'excluded', why: tail(`pending: leaves in ${timing.hours} h, limit ${limit} h after that; ${person.displayName} ${sourcePhrase(person)}; ${access}${also}`) };
+      return { status: 'pending', why: tail(`leaves in ${timing.hours} h, then ${limit} h to remove access (${timing.hours + limit} h left); ${person.displayName} ${sourcePhrase(person)}; ${access}${also}`) };
   }
 }
 

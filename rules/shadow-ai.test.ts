@@ -45,7 +45,7 @@ const run = (entities: Entity[], params: Record<string, unknown> = {}) =>
   evaluateRule(shadowAi, createSnapshot({ entities: [...users, ...entities], streams: ['account', 'app', 'app_grant'] }), { params });
 
 describe('shadow-ai', () => {
-  it('fails an AI app users consented to without approval, HIGH for mail and files, naming who and what', () => {
+  it('fails an AI app users consented to without approval, severity high for mail and files, naming who and what', () => {
     const result = run([chatgpt, consent(chatgpt, ann), consent(chatgpt, bob), consent(chatgpt, carl)]);
     expect(result.status).toBe('fail');
     expect(result.measured).toBe(1);
@@ -58,8 +58,9 @@ describe('shadow-ai', () => {
         instance: 'm365-main',
         status: 'fail',
         why:
-          'HIGH: ChatGPT (OpenAI) was granted Mail.Read, Files.Read.All (+2 sign-in scopes) by 3 users (ann@contoso.com, bob@contoso.com, carl@contoso.com) without approval; ' +
+          'ChatGPT (OpenAI) was granted Mail.Read, Files.Read.All (+2 sign-in scopes) by 3 users (ann@contoso.com, bob@contoso.com, carl@contoso.com) without approval; ' +
           'severity high: reaches mail, files; recognised because verified publisher "OpenAI" is listed for ChatGPT',
+        severity: 'high',
       },
     ]);
     expect(result.summary).toBe('1 unapproved AI app with grants (ChatGPT)');
@@ -69,18 +70,21 @@ describe('shadow-ai', () => {
   it('rates admin consent worse than one user consenting to the same scopes', () => {
     const signIn = ['openid', 'profile', 'email', 'offline_access', 'User.Read'];
     const one = run([claude, consent(claude, ann, signIn)]);
-    expect(one.subjects[0]?.why).toMatch(/^LOW: Claude \(Anthropic\) was granted sign-in scopes only \(openid, profile, email, offline_access, User\.Read\) by 1 user \(ann@contoso\.com\) without approval; severity low: sign-in only; Claude typically asks for mail, files, calendar/);
+    expect(one.subjects[0]?.severity).toBe('low');
+    expect(one.subjects[0]?.why).toMatch(/^Claude \(Anthropic\) was granted sign-in scopes only \(openid, profile, email, offline_access, User\.Read\) by 1 user \(ann@contoso\.com\) without approval; severity low: sign-in only; Claude typically asks for mail, files, calendar/);
     const all = run([claude, adminConsent(claude, signIn)]);
     expect(all.status).toBe('fail');
+    expect(all.subjects[0]?.severity).toBe('medium');
     expect(all.subjects[0]?.why).toMatch(
-      /^MEDIUM: Claude \(Anthropic\) was granted sign-in scopes only \(.*\) by admin consent for every user \(tenant-wide, worse than one user's consent\) without approval; severity medium: sign-in only \(low on its own, raised for tenant-wide consent\)/,
+      /^Claude \(Anthropic\) was granted sign-in scopes only \(.*\) by admin consent for every user \(tenant-wide, worse than one user's consent\) without approval; severity medium: sign-in only \(low on its own, raised for tenant-wide consent\)/,
     );
   });
 
   it('reports app-only grants as reaching every user, and combines them with user consents', () => {
     const result = run([chatgpt, appOnly(chatgpt, ['Mail.Read']), consent(chatgpt, dan, ['User.Read', 'Contacts.Read'])]);
+    expect(result.subjects[0]?.severity).toBe('high');
     expect(result.subjects[0]?.why).toMatch(
-      /^HIGH: ChatGPT \(OpenAI\) was granted app-only permissions Mail\.Read \(no signed-in user needed: reaches every user's data, worse than one user's consent\) and Contacts\.Read \(\+1 sign-in scope\) by 1 user \(dan@contoso\.com\) without approval; severity high: reaches mail, contacts/,
+      /^ChatGPT \(OpenAI\) was granted app-only permissions Mail\.Read \(no signed-in user needed: reaches every user's data, worse than one user's consent\) and Contacts\.Read \(\+1 sign-in scope\) by 1 user \(dan@contoso\.com\) without approval; severity high: reaches mail, contacts/,
     );
   });
 
@@ -94,7 +98,8 @@ describe('shadow-ai', () => {
         label: 'Otter.ai',
         instance: 'gws-main',
         status: 'fail',
-        why: 'HIGH: Otter.ai was granted calendar.readonly (+1 sign-in scope) by 1 user (ann@contoso.com) without approval; severity high: reaches calendar; recognised because display name "Otter.ai" is listed for Otter.ai',
+        why: 'Otter.ai was granted calendar.readonly (+1 sign-in scope) by 1 user (ann@contoso.com) without approval; severity high: reaches calendar; recognised because display name "Otter.ai" is listed for Otter.ai',
+        severity: 'high',
       },
     ]);
   });
@@ -120,9 +125,9 @@ describe('shadow-ai', () => {
     const result = run([chatgpt, consent(chatgpt, ann)], { approvedApps: [approval({ owner: undefined }), approval({ app: 'Fireflies.ai', owner: undefined })] });
     expect(result.status).toBe('fail');
     expect(result.measured).toBe(0);
-    expect(result.subjects.map((s) => [s.label, s.instance, s.why])).toEqual([
-      ['ChatGPT (OpenAI)', 'approved-apps', 'MEDIUM: approved without a named owner (add `owner` to approvedApps[0])'],
-      ['Fireflies.ai', 'approved-apps', 'MEDIUM: approved without a named owner (add `owner` to approvedApps[1])'],
+    expect(result.subjects.map((s) => [s.label, s.instance, s.severity, s.why])).toEqual([
+      ['ChatGPT (OpenAI)', 'approved-apps', 'medium', 'approved without a named owner (add `owner` to approvedApps[0])'],
+      ['Fireflies.ai', 'approved-apps', 'medium', 'approved without a named owner (add `owner` to approvedApps[1])'],
     ]);
     expect(result.breakdown.at(-1)).toEqual({ scope: 'approved-apps', status: 'fail', measured: 2, summary: '2 approved AI apps checked; 2 without a named owner' });
   });
@@ -130,7 +135,8 @@ describe('shadow-ai', () => {
   it('fails an approval whose review date has passed, from the day after it', () => {
     const overdue = run([chatgpt, consent(chatgpt, ann)], { approvedApps: [approval({ reviewDate: '2025-01-31' })] });
     expect(overdue.status).toBe('fail');
-    expect(overdue.subjects[0]?.why).toBe('LOW: review overdue since 2025-01-31 (29 days; approved by ciso@contoso.com)');
+    expect(overdue.subjects[0]?.why).toBe('review overdue since 2025-01-31 (29 days; approved by ciso@contoso.com)');
+    expect(overdue.subjects[0]?.severity).toBe('low');
     expect(run([chatgpt, consent(chatgpt, ann)], { approvedApps: [approval({ reviewDate: '2025-03-01' })] }).status).toBe('pass');
   });
 
@@ -167,13 +173,14 @@ describe('shadow-ai', () => {
     expect(result.status).toBe('pass');
     expect(result.measured).toBe(0);
     expect(result.subjects).toEqual([
-      { ref: 'sp-not', label: 'Not GPT', instance: 'm365-main', status: 'excluded', why: 'third-party or in-house app, not in the AI catalog: unreviewed; granted sign-in scopes only (User.Read) by 1 user (bob@contoso.com); severity low: sign-in only' },
+      { ref: 'sp-not', label: 'Not GPT', instance: 'm365-main', status: 'excluded', why: 'third-party or in-house app, not in the AI catalog: unreviewed; granted sign-in scopes only (User.Read) by 1 user (bob@contoso.com); severity low: sign-in only', severity: 'low' },
       {
         ref: 'sp-zoom',
         label: 'Zoom',
         instance: 'm365-main',
         status: 'excluded',
         why: "third-party or in-house app, not in the AI catalog: unreviewed; granted Calendars.ReadWrite (+2 sign-in scopes) by admin consent for every user (tenant-wide, worse than one user's consent); severity high: reaches calendar",
+        severity: 'high',
       },
     ]);
     expect(result.summary).toBe('no unapproved AI app holds a grant; 2 third-party apps outside the AI catalog listed as unreviewed; 1 first-party platform app not judged');

@@ -10,7 +10,8 @@ import type { RegisterItem } from './ai-catalog/approved-register.ts';
 import { aiCatalogList, catalogProblems, mergeAiCatalogs } from './ai-catalog/catalog-list.ts';
 import type { AiAppEntry } from './ai-catalog/catalog-schema.ts';
 import { DEFAULT_AI_CATALOG } from './ai-catalog/default-catalog.ts';
-import { listSome, SEVERITY_WORD, severityText, summariseGrants } from './ai-catalog/grant-wording.ts';
+import { listSome, severityText, summariseGrants } from './ai-catalog/grant-wording.ts';
+import type { ReachLevel } from './ai-catalog/scope-reach.ts';
 import { createAiAppMatcher } from './ai-catalog/match-app.ts';
 import type { AiAppMatchResult } from './ai-catalog/match-app.ts';
 import { join, plural } from './measure.ts';
@@ -52,9 +53,10 @@ export const REGISTER_SCOPE = 'approved-apps';
  *   granted in Microsoft 365 and Google Workspace is one app (counted once in `measured`) seen twice.
  * - Approved means named in the register by catalog id, catalog name or a display name the catalog
  *   recognises (approved-register.ts). An approval covers every instance of the organisation.
- * - Severity (HIGH/MEDIUM/LOW, the first word of the why; results have no severity field) follows the
- *   scopes' reach (scope-reach.ts), raised one step for admin consent or app-only grants, which reach
- *   every user's data with one consent.
+ * - Severity (the subject's `severity`: high, medium, low) follows the scopes' reach
+ *   (scope-reach.ts: mail, files, chats and calendars are high), raised one step for admin consent
+ *   or app-only grants, which reach every user's data with one consent. Register faults: medium
+ *   without an owner, low for an overdue review.
  * - First-party AI (the app's owner tenant is the platform's, as the connector reports it) is
  *   excluded and listed, unless `firstPartyAi: judge`. A look-alike name alone never counts as
  *   first-party. Other first-party apps are counted only: they are the platform itself.
@@ -110,7 +112,8 @@ export const shadowAi: Rule<ShadowAiParams> = {
         if (register.forDisplayName(use.label)) t.approvedOther += 1;
         else {
           t.unreviewed += 1;
-          subjects.push({ ref: use.ref, label: use.label, instance: use.instance, status: 'excluded', why: unreviewedWhy(use, userName) });
+          // Unreviewed is not a failure, but how far the app reaches says which to review first.
+          subjects.push({ ref: use.ref, label: use.label, instance: use.instance, status: 'excluded', ...unreviewedWhy(use, userName) });
         }
       } else {
         const id = `${use.instance}\u0000${hit.entry.id}`;
@@ -130,7 +133,8 @@ export const shadowAi: Rule<ShadowAiParams> = {
         t.approved.add(use.entry.id);
       } else {
         t.unapproved.add(use.entry.id);
-        subjects.push({ ref: aiRef(use.entry), label: labelOf(use.entry), instance: use.instance, status: 'fail', why: unapprovedWhy(use, userName) });
+        const { why, severity } = unapprovedWhy(use, userName);
+        subjects.push({ ref: aiRef(use.entry), label: labelOf(use.entry), instance: use.instance, status: 'fail', why, severity });
       }
     }
 
@@ -168,7 +172,7 @@ interface AiUse {
   hits: AiAppMatchResult[];
 }
 
-function unapprovedWhy(use: AiUse, userName: (g: AppGrant) => string): string {
+function unapprovedWhy(use: AiUse, userName: (g: AppGrant) => string): { why: string; severity: ReachLevel } {
   const grants = use.uses.flatMap((u) => u.grants);
   const summary = summariseGrants(grants, userName);
   const e = use.entry;
@@ -183,8 +187,8 @@ function unapprovedWhy(use: AiUse, userName: (g: AppGrant) => string): string {
   const details = [...new Set(use.hits.map((h) => h.detail))];
   const seenAs = [...new Set(use.uses.map((u) => u.label))].filter((l) => l.toLowerCase() !== e.name.toLowerCase() && !details.some((d) => d.includes(`"${l}"`)));
   const recognised = `recognised because ${listSome(details, 2)}${seenAs.length > 0 ? ` (seen as ${seenAs.map((l) => `"${l}"`).join(', ')})` : ''}`;
-  const head = `${SEVERITY_WORD[summary.severity]}: ${labelOf(e)} was granted ${summary.phrase} without approval`;
-  return join(head, severityText(summary), typical, lookAlike, disabled, recognised);
+  const head = `${labelOf(e)} was granted ${summary.phrase} without approval`;
+  return { why: join(head, severityText(summary), typical, lookAlike, disabled, recognised), severity: summary.severity };
 }
 
 function firstPartyWhy(use: AppUse, hit: AiAppMatchResult, userName: (g: AppGrant) => string): string {
@@ -194,7 +198,7 @@ function firstPartyWhy(use: AppUse, hit: AiAppMatchResult, userName: (g: AppGran
   return `first-party ${platform}app (owner tenant ${owner}): ${hit.entry.name} is not shadow AI under the default policy (firstPartyAi: exclude); granted ${summary.phrase}`;
 }
 
-function unreviewedWhy(use: AppUse, userName: (g: AppGrant) => string): string {
+function unreviewedWhy(use: AppUse, userName: (g: AppGrant) => string): { why: string; severity: ReachLevel } {
   const summary = summariseGrants(use.grants, userName);
   const what =
     use.namedBy === 'missing'
@@ -203,7 +207,7 @@ function unreviewedWhy(use: AppUse, userName: (g: AppGrant) => string): string {
         ? 'unregistered OAuth client (Google shows no name)'
         : // The app model cannot tell an app registered in the org's own tenant from a vendor's.
           'third-party or in-house app';
-  return join(`${what}, not in the AI catalog: unreviewed`, `granted ${summary.phrase}`, severityText(summary));
+  return { why: join(`${what}, not in the AI catalog: unreviewed`, `granted ${summary.phrase}`, severityText(summary)), severity: summary.severity };
 }
 
 function judgeRegister(items: readonly RegisterItem[], catalog: readonly AiAppEntry[], asOf: Date) {
@@ -216,14 +220,15 @@ function judgeRegister(items: readonly RegisterItem[], catalog: readonly AiAppEn
     const entry = r.catalogId === null ? undefined : catalog.find((e) => e.id === r.catalogId);
     if (faults.some((f) => f.startsWith('approved without'))) noOwner += 1;
     if (faults.some((f) => f.startsWith('review overdue'))) overdue += 1;
-    // Governance gaps on an app already approved: MEDIUM without an owner (nobody answers for it), LOW for a late review.
-    const severity = faults.some((f) => f.startsWith('approved without')) ? 'MEDIUM' : 'LOW';
+    // Governance gaps on an app already approved: medium without an owner (nobody answers for it), low for a late review.
+    const severity: ReachLevel = faults.some((f) => f.startsWith('approved without')) ? 'medium' : 'low';
     subjects.push({
       ref: entry ? aiRef(entry) : `approved-app:${r.item.app}`,
       label: entry ? labelOf(entry) : r.item.app,
       instance: REGISTER_SCOPE,
       status: 'fail',
-      why: `${severity}: ${faults.join('; ')}`,
+      why: faults.join('; '),
+      severity,
     });
   }
   const faulty = subjects.length;
@@ -297,7 +302,7 @@ function describe(t: Tally, names: (ids: ReadonlySet<string>) => string[]): stri
   );
 }
 
-const STATUS_ORDER: Record<ResultSubject['status'], number> = { fail: 0, excepted: 1, not_evaluable: 2, excluded: 3 };
+const STATUS_ORDER: Record<ResultSubject['status'], number> = { fail: 0, excepted: 1, not_evaluable: 2, pending: 3, excluded: 4 };
 
 function compareSubjects(a: ResultSubject, b: ResultSubject): number {
   return STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || cmp(a.label, b.label) || cmp(a.instance, b.instance) || cmp(a.ref, b.ref);

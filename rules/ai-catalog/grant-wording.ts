@@ -45,7 +45,6 @@ export function scopeText(scopes: readonly ScopeReach[]): string {
   return low.length === 0 ? names : `${names} (+${low.length} sign-in scope${low.length === 1 ? '' : 's'})`;
 }
 
-export const SEVERITY_WORD: Record<ReachLevel, string> = { high: 'HIGH', medium: 'MEDIUM', low: 'LOW' };
 
 /** `severity high: reaches mail, files` / `severity high: reaches calendar (medium), raised for tenant-wide consent`. */
 export function severityText(summary: GrantSummary): string {

@@ -59,8 +59,8 @@ describe('findings from rule results', () => {
         status: 'fail',
         breakdown: [{ scope: 'overall', status: 'fail', measured: 1, summary: '' }, { scope: 'm365-main', status: 'fail', measured: 1, summary: '' }],
         subjects: [
-          { ref: 'ai-app:chatgpt', label: 'ChatGPT (OpenAI)', instance: 'm365-main', status: 'fail', why: 'MEDIUM: ChatGPT was granted …' },
-          { ref: 'ai-app:otter', label: 'Otter.ai', instance: 'approved-apps', status: 'fail', why: 'MEDIUM: approved without a named owner' },
+          { ref: 'ai-app:chatgpt', label: 'ChatGPT (OpenAI)', instance: 'm365-main', status: 'fail', severity: 'medium', why: 'ChatGPT was granted …' },
+          { ref: 'ai-app:otter', label: 'Otter.ai', instance: 'approved-apps', status: 'fail', severity: 'medium', why: 'approved without a named owner' },
           { ref: 'app-1', label: 'Some app', instance: 'm365-main', status: 'excluded', why: 'unreviewed' },
         ],
       }),

@@ -14,7 +14,7 @@ const ann = (extra: Partial<Account> = {}) => createAccount({ key: '1001', usern
 const left = (hours: number) => createPerson({ status: 'terminated', leaveDate: hoursAgo(hours) });
 const config = alertsConfig.parse({ channels: [{ name: 'x', type: 'slack', webhookUrl: { env: 'X' } }] });
 
-function findingsOf(entities: Parameters<typeof createSnapshot>[0]['entities'], runId: number) {
+function findingsOf(entities: NonNullable<Parameters<typeof createSnapshot>[0]>['entities'], runId: number) {
   return ruleFindings('contoso', runId, [evaluateRule(leaverAccess, createSnapshot({ entities }))]);
 }
 

@@ -16,7 +16,7 @@ export function ruleFindings(org: string, runId: number, results: readonly RuleR
   const out = emptyObservation(org, runId);
   const byId = new Map(results.map((r) => [r.ruleId, r]));
   subjectFindings(out, byId.get('leaver-access'), 'leaver_access', () => DEFAULT_SEVERITY.leaver_access, () => true);
-  subjectFindings(out, byId.get('shadow-ai'), 'shadow_ai', severityFromWhy, (s) => s.instance !== REGISTER_SCOPE && s.ref.startsWith('ai-app:'));
+  subjectFindings(out, byId.get('shadow-ai'), 'shadow_ai', subjectSeverity, (s) => s.instance !== REGISTER_SCOPE && s.ref.startsWith('ai-app:'));
   scopeFindings(out, byId.get('mfa-coverage'), 'mfa_below_threshold');
   return out;
 }
@@ -60,7 +60,7 @@ function scopeFindings(out: Observation, result: RuleResult | undefined, type: E
 }
 
 /** shadow-ai starts each why with HIGH/MEDIUM/LOW (results have no severity field yet). */
-function severityFromWhy(s: Subject): Severity {
-  const word = /^(HIGH|MEDIUM|LOW)\b/.exec(s.why)?.[1];
-  return word === 'LOW' ? 'low' : word === 'MEDIUM' ? 'medium' : 'high';
+/** shadow-ai sets a structured severity from the grant's reach; a subject without one is treated as high (fail closed). */
+function subjectSeverity(s: Subject): Severity {
+  return s.severity ?? 'high';
 }

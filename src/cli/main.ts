@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AgentError, ConfigError, UsageError } from '../core/errors.ts';
 import { EXIT } from './exit-codes.ts';
 import { openAppFromFile, type App } from './app.ts';
@@ -16,6 +16,10 @@ import { initCommand } from './commands/init.ts';
 import { demoCommand } from './commands/demo.ts';
 import { metricsCommand } from './commands/metrics.ts';
 import { alertsTestCommand } from './commands/alerts.ts';
+import { INVENTORY_FORMATS, inventoryCommand } from './commands/inventory.ts';
+import type { InventoryFormat } from './commands/inventory.ts';
+import { INVENTORY_KINDS } from '../inventory/inventory-schema.ts';
+import type { InventoryKind } from '../inventory/inventory-schema.ts';
 
 const DEFAULT_CONFIG = process.env.EVIDENTIA_CONFIG ?? 'evidentia.yaml';
 
@@ -128,6 +132,16 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .option('--json', 'machine-readable output')
     .action(async (o: { org?: string; from?: string; to?: string; json?: boolean }, cmd: Command) => {
       code = await withApp(cmd, (a) => metricsCommand(a, { ...o, now, out: io.stdout }), { readOnly: true });
+    });
+  program
+    .command('inventory')
+    .description('the inventories stored with the latest evaluation: privileged access, apps and grants, accounts per person, review population, leavers')
+    .option('--org <id>', 'only this organisation')
+    .addOption(new Option('--kind <kind>', 'only this inventory').choices(INVENTORY_KINDS))
+    .option('--run <id>', 'the inventories of this run', positiveInt)
+    .addOption(new Option('--format <format>', 'output format').choices(INVENTORY_FORMATS).default('table'))
+    .action(async (o: { org?: string; kind?: InventoryKind; run?: number; format: InventoryFormat }, cmd: Command) => {
+      code = await withApp(cmd, (a) => inventoryCommand(a, { ...o, out: io.stdout }), { readOnly: true });
     });
   program
     .command('verify')

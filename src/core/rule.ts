@@ -16,10 +16,17 @@ export const resultSubject = z.object({
   /**
    * `excepted`: a failure accepted by an exception in force (config `exceptions`); only the engine
    * sets it (src/evaluate/exceptions.ts), and `why` then ends with who accepted it, until when, why.
+   * `pending`: not failing yet, but will once a time limit passes (a leaver's account within the
+   * 24 h after leaving); never makes a result fail, and `why` says how long remains.
    */
-  status: z.enum(['fail', 'excepted', 'excluded', 'not_evaluable']),
+  status: z.enum(['fail', 'excepted', 'excluded', 'pending', 'not_evaluable']),
   /** A sentence a person understands, e.g. "Global Administrator with no MFA method registered". */
   why: z.string(),
+  /**
+   * How much a subject matters, where a rule grades it (shadow-ai: from the reach of the scopes
+   * granted). Absent for rules that do not grade, and in results stored before it existed.
+   */
+  severity: z.enum(['high', 'medium', 'low']).optional(),
 });
 export type ResultSubject = z.infer<typeof resultSubject>;
 

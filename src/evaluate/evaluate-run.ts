@@ -5,6 +5,8 @@ import type { Rule } from '../core/rule.ts';
 import type { EvaluationRecord, EvidenceStore } from '../store/evidence-store.ts';
 import { buildSnapshotView } from './build-view.ts';
 import { evaluateRules } from './run-rules.ts';
+import { buildInventories } from '../inventory/build-inventories.ts';
+import { appInventoryOptions } from '../inventory/app-options.ts';
 
 /**
  * Evaluates a stored run from the store alone (no network) and stores the evaluation. The org's
@@ -39,5 +41,7 @@ export async function evaluateStoredRun(store: EvidenceStore, runId: number, con
   // Identity links and exceptions change who counts as whom and what is accepted, so they are part
   // of what the results depend on.
   const paramsDigest = sha256Hex(canonicalJson({ params, accounts: org.accounts, identity: org.identity, exceptions: org.exceptions }));
-  return store.recordEvaluation(runId, { evaluatedAt: now().toISOString(), paramsDigest, results });
+  // Inventories are stored with the evaluation (controls.md: evidence every run, not pass/fail).
+  const inventories = buildInventories(view, appInventoryOptions(params, org.approvedApps));
+  return store.recordEvaluation(runId, { evaluatedAt: now().toISOString(), paramsDigest, results, inventories });
 }

@@ -51,6 +51,35 @@ describe('renderResults', () => {
     expect(marks).toEqual(['✗', '?', '~']);
   });
 
+  it('shows pending subjects on a pass, marked as pending, after failures and before accepted ones', () => {
+    const pending = { ref: 'g1', label: 'ann@contoso.com', instance: 'google-main', status: 'pending' as const, why: 'left 10 h ago, 14 h left of the 24 h limit; account still enabled' };
+    const text = renderResults([result({ ruleId: 'leaver-access', title: 'Access removed promptly when people leave', subjects: [pending] })]);
+    expect(text).toContain('PASS  leaver-access — Access removed promptly when people leave\n  … ann@contoso.com (google-main): pending: left 10 h ago, 14 h left of the 24 h limit; account still enabled');
+    const mixed = renderResults([result({ status: 'fail', subjects: [excepted, pending, { ref: 'b', label: 'bob', instance: 'm365-main', status: 'fail', why: 'stale' }], exceptions: [inForce] })]);
+    expect(mixed.split('\n').filter((l) => /^ {2}[✗?~…] /.test(l)).map((l) => l.trim()[0])).toEqual(['✗', '…', '~']);
+  });
+
+  it("shows a subject's severity when the rule grades it, and nothing when it does not", () => {
+    const text = renderResults([
+      result({
+        ruleId: 'shadow-ai',
+        status: 'fail',
+        subjects: [
+          { ref: 'ai-app:chatgpt', label: 'ChatGPT (OpenAI)', instance: 'm365-main', status: 'fail', why: 'granted Mail.Read without approval', severity: 'high' },
+          { ref: 'b', label: 'bob', instance: 'm365-main', status: 'fail', why: 'stale' },
+        ],
+      }),
+    ]);
+    expect(text).toContain('  ✗ [high] ChatGPT (OpenAI) (m365-main): granted Mail.Read without approval');
+    expect(text).toContain('  ✗ bob (m365-main): stale');
+  });
+
+  it('reads subjects stored before pending and severity existed', () => {
+    const old = { ruleId: 'x', title: 't', controls: [], status: 'fail', summary: 's', measured: 1, threshold: 0, unit: 'count', reasons: [], breakdown: [], evidence: [], params: {}, subjects: [{ ref: 'r', label: 'l', instance: 'i', status: 'excluded', why: 'pending: left 3 h ago, limit 24 h' }] };
+    const parsed = ruleResult.parse(old);
+    expect(parsed.subjects[0]).toEqual({ ref: 'r', label: 'l', instance: 'i', status: 'excluded', why: 'pending: left 3 h ago, limit 24 h' });
+  });
+
   it('leaves out a passing rule with nothing to show', () => {
     expect(renderResults([result({})])).not.toContain('PASS  stale-accounts');
   });

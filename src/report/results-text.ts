@@ -21,8 +21,8 @@ function shortControls(controls: readonly string[]): string {
     .join(' ');
 }
 
-/** Marks before a subject line: what needs action, what could not be judged, what was accepted. */
-const SUBJECT_MARK = { fail: '✗', not_evaluable: '?', excepted: '~' } as const;
+/** Marks before a subject line: what needs action, what could not be judged, what is due soon, what was accepted. */
+const SUBJECT_MARK = { fail: '✗', not_evaluable: '?', pending: '…', excepted: '~' } as const;
 
 /**
  * The results as a person reads them: one row per rule, then for each rule that needs action (or
@@ -38,7 +38,8 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
   );
   const sections: string[] = [table];
   for (const r of results) {
-    const quiet = r.status === 'pass' && r.subjects.every((s) => s.status !== 'fail' && s.status !== 'excepted');
+    // A pass with pending subjects (a leaver within the limit) is shown: it fails soon unless acted on.
+    const quiet = r.status === 'pass' && r.subjects.every((s) => s.status !== 'fail' && s.status !== 'excepted' && s.status !== 'pending');
     if ((quiet || r.notApplicable) && r.exceptions.length === 0) continue;
     const lines: string[] = [`${statusLabel(r)}  ${r.ruleId} — ${r.title}`];
     if (!r.notApplicable) {
@@ -46,9 +47,9 @@ export function renderResults(results: readonly RuleResult[], opts: { subjectsPe
       // With one system the breakdown repeats the overall line; show it only when it adds something.
       const scopes = r.breakdown.filter((b) => b.scope !== 'overall');
       if (scopes.length > 1) for (const b of r.breakdown) lines.push(`  ${b.scope}: ${STATUS_LABEL[b.status]} ${formatValue(b.measured, r.unit)} — ${b.summary}`);
-      // Failures first (they need action), then what could not be judged, then what was accepted.
-      const listed = (['fail', 'not_evaluable', 'excepted'] as const).flatMap((status) => r.subjects.filter((s) => s.status === status).map((s) => ({ ...s, status })));
-      for (const s of listed.slice(0, cap)) lines.push(`  ${SUBJECT_MARK[s.status]} ${s.label} (${s.instance}): ${s.why}`);
+      // Failures first (they need action), then what could not be judged, what is due soon, what was accepted.
+      const listed = (['fail', 'not_evaluable', 'pending', 'excepted'] as const).flatMap((status) => r.subjects.filter((s) => s.status === status).map((s) => ({ ...s, status })));
+      for (const s of listed.slice(0, cap)) lines.push(`  ${SUBJECT_MARK[s.status]} ${s.severity ? `[${s.severity}] ` : ''}${s.label} (${s.instance}): ${s.status === 'pending' ? 'pending: ' : ''}${s.why}`);
       if (listed.length > cap) lines.push(`  … and ${listed.length - cap} more; \`evidentia results --json\` lists them all`);
       const excluded = r.subjects.filter((s) => s.status === 'excluded').length;
       if (excluded > 0) lines.push(`  (${excluded} excluded (reason in --json))`);

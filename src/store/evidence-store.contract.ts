@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../core/canonical-json.ts';
 import type { EvidenceStore } from './evidence-store.ts';
 import {
-  accessKey, account, beginInput, KEYS, outcome, page, recordTypicalRun, rejection, result, sealTypicalRun, USERS,
+  accessKey, account, beginInput, inventoriesOf, KEYS, outcome, page, recordTypicalRun, rejection, result, sealTypicalRun, USERS,
 } from './store-test-fixtures.ts';
 
 /** Process facts a store records with each run, injected so abandoned-run detection is testable. */
@@ -144,6 +144,21 @@ export function describeEvidenceStoreContract(name: string, createHarness: () =>
       expect(second.id).toBeGreaterThan(first.id);
       expect(await store.latestEvaluation(run.id)).toEqual(second);
       expect(await store.latestEvaluation(running.id)).toBeNull();
+    });
+
+    it('stores inventories with their evaluation and loads them back; none for an evaluation stored without', async () => {
+      const run = await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z');
+      const input = { evaluatedAt: '2026-11-20T10:00:00Z', paramsDigest: 'p', results: [result('mfa')] };
+      const bare = await store.recordEvaluation(run.id, input);
+      expect(await store.loadInventories(bare.id)).toBeNull();
+      const inventories = inventoriesOf('acme', run.id, run.startedAt);
+      const withInv = await store.recordEvaluation(run.id, { ...input, inventories });
+      expect(await store.loadInventories(withInv.id)).toEqual(inventories);
+      await rejection(store.loadInventories(withInv.id + 1000), 'not_found');
+      // Inventories of another run are never filed under this evaluation, and nothing is half-stored.
+      await rejection(store.recordEvaluation(run.id, { ...input, inventories: inventoriesOf('acme', run.id + 1, run.startedAt) }), 'internal');
+      expect((await store.latestEvaluation(run.id))?.id).toBe(withInv.id);
+      expect((await store.verify()).ok).toBe(true);
     });
 
     it('finds the latest evaluated sealed run per organisation', async () => {

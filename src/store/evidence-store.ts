@@ -1,6 +1,7 @@
 import type { Entity } from '../core/model.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { RuleResult } from '../core/rule.ts';
+import type { RunInventories } from '../inventory/inventory-schema.ts';
 
 /**
  * The evidence store. Append-only: a run's pages, entities and outcomes are written while it runs
@@ -31,6 +32,11 @@ export interface EvidenceStore {
   /** Stores one evaluation of a run (a run may be evaluated many times; each is kept). */
   recordEvaluation(runId: number, input: EvaluationInput): Promise<EvaluationRecord>;
   latestEvaluation(runId: number): Promise<EvaluationRecord | null>;
+  /**
+   * The inventories stored with an evaluation (`EvaluationInput.inventories`); null for an
+   * evaluation stored without them (before inventories existed). Throws `not_found` for an unknown evaluation.
+   */
+  loadInventories(evaluationId: number): Promise<RunInventories | null>;
   /** The newest sealed run per org that has an evaluation; for `results`. */
   latestEvaluatedRun(org?: string): Promise<RunRecord | null>;
   /**
@@ -109,6 +115,8 @@ export interface EvaluationInput {
   /** SHA-256 of the rule parameters used, so a changed threshold shows in the evidence. */
   paramsDigest: string;
   results: RuleResult[];
+  /** The run's inventories, stored in the same transaction as the evaluation (all kinds or none). */
+  inventories?: RunInventories;
 }
 
 export interface EvaluationRecord {
@@ -143,7 +151,7 @@ export interface VerifyReport {
 export interface VerifyProblem {
   runId: number;
   org: string;
-  kind: 'page_hash' | 'page_missing' | 'entities' | 'outcomes' | 'manifest' | 'chain' | 'results';
+  kind: 'page_hash' | 'page_missing' | 'entities' | 'outcomes' | 'manifest' | 'chain' | 'results' | 'inventories';
   /** A whole sentence naming the run, its org and start time, and what no longer matches. */
   detail: string;
 }

@@ -2,6 +2,7 @@ import type { Account, Entity } from '../core/model.ts';
 import type { RuleResult } from '../core/rule.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { BeginRun, EvidenceStore, PageInput, RunRecord, StreamRef } from './evidence-store.ts';
+import type { RunInventories } from '../inventory/inventory-schema.ts';
 
 /**
  * Deterministic test data for store tests (no counters, no clock). Test-only: nothing outside
@@ -136,4 +137,35 @@ export async function rejection(promise: Promise<unknown>, code: string): Promis
   const err = caught as Error & { code?: string };
   if (err.code !== code) throw new Error(`expected code ${code}, got ${String(err.code)}: ${err.message}`);
   return err as Error & { code: string };
+}
+
+/** Inventories of a run with one row in the accounts inventory and one leaver, the rest empty but complete. */
+export function inventoriesOf(org: string, runId: number, asOf: string): RunInventories {
+  const empty = { availability: { complete: true, reasons: [] }, rows: [] };
+  return {
+    org,
+    runId,
+    asOf: new Date(asOf).toISOString(),
+    'privileged-access': empty,
+    apps: empty,
+    accounts: {
+      availability: { complete: true, reasons: [] },
+      rows: [
+        {
+          instance: 'm365-main', key: 'id-alice@acme.test', username: 'alice@acme.test', displayName: 'Alice', connector: 'm365', personId: 'email:alice@acme.test', personName: 'Alice',
+          link: 'e-mail alice@acme.test (mail)', matched: true, enabled: true, accountClass: 'human', classWhy: 'member account', lastSignIn: null, signInKnown: false, mfa: 'unknown',
+        },
+      ],
+    },
+    'review-population': empty,
+    leavers: {
+      availability: { complete: false, reasons: ['aws-prod/access_keys is partial: throttled: 429'] },
+      rows: [
+        {
+          instance: 'm365-main', key: 'id-bob@acme.test', personId: 'email:bob@acme.test', personName: 'Bob', leftAt: '2026-11-19T03:00:00.000Z', leaveSource: 'hr', username: 'bob@acme.test',
+          enabled: true, access: ['account still enabled'], unknown: [], activeKeys: 0, grants: 0, hoursSinceLeaving: 30, removal: 'still_enabled', hoursToRemoval: 30,
+        },
+      ],
+    },
+  };
 }

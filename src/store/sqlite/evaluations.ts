@@ -3,6 +3,7 @@ import { canonicalJson } from '../../core/canonical-json.ts';
 import { AgentError } from '../../core/errors.ts';
 import type { EvaluationInput, EvaluationRecord, RunRecord } from '../evidence-store.ts';
 import { evaluationMeta, parseInput } from './inputs.ts';
+import { insertInventories } from './inventories.ts';
 import { resultsHashOfJson } from './results-hash.ts';
 import { describeRun, isSealedStatus, RUN_SELECT, SEALED_SQL, toRunRecord } from './rows.ts';
 import type { RunRow } from './rows.ts';
@@ -39,6 +40,7 @@ export function recordEvaluation(db: Database, reader: RunReader, runId: number,
     const { lastInsertRowid } = db
       .prepare('INSERT INTO evaluations (run_id, evaluated_at, params_digest, results_json, results_hash) VALUES (?, ?, ?, ?, ?)')
       .run(runId, meta.evaluatedAt, meta.paramsDigest, resultsJson, hash);
+    if (input.inventories) insertInventories(db, { id: Number(lastInsertRowid), runId, org: run.org, resultsHash: hash }, input.inventories);
     return { id: Number(lastInsertRowid), runId, evaluatedAt: meta.evaluatedAt, paramsDigest: meta.paramsDigest, resultsHash: hash, results };
   }).immediate();
 }

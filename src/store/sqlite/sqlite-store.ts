@@ -7,6 +7,7 @@ import { canonicalJson, sha256Hex } from '../../core/canonical-json.ts';
 import { AgentError } from '../../core/errors.ts';
 import type { Entity } from '../../core/model.ts';
 import type { StreamOutcome } from '../../core/stream-outcome.ts';
+import type { RunInventories } from '../../inventory/inventory-schema.ts';
 import type {
   BeginRun, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, RunRecord, StoredSnapshot, StreamRef, VerifyReport,
 } from '../evidence-store.ts';
@@ -17,6 +18,7 @@ import { buildManifest } from './manifest.ts';
 import { MEMORY, openDatabase } from './open-database.ts';
 import { RunReader } from './run-reader.ts';
 import { latestEvaluatedRun, latestEvaluation, recordEvaluation } from './evaluations.ts';
+import { loadInventories } from './inventories.ts';
 import { describeRun, RUN_SELECT, toRunRecord } from './rows.ts';
 import type { RunHeader, RunRow } from './rows.ts';
 import { isUniqueViolation, toAgentError } from './sqlite-errors.ts';
@@ -232,6 +234,10 @@ class SqliteEvidenceStore implements EvidenceStore {
 
   async latestEvaluation(runId: number): Promise<EvaluationRecord | null> {
     return this.#guard('read an evaluation', () => latestEvaluation(this.#db, runId));
+  }
+
+  async loadInventories(evaluationId: number): Promise<RunInventories | null> {
+    return this.#guard('read inventories', () => this.#db.transaction(() => loadInventories(this.#db, evaluationId)).deferred());
   }
 
   async latestEvaluatedRun(org?: string): Promise<RunRecord | null> {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../core/canonical-json.ts';
 import type { EvidenceStore, RunRecord } from '../evidence-store.ts';
-import { result, sealTypicalRun } from '../store-test-fixtures.ts';
+import { inventoriesOf, result, sealTypicalRun } from '../store-test-fixtures.ts';
 import { createSqliteHarness, tamper } from './sqlite-test-harness.ts';
 import type { SqliteHarness } from './sqlite-test-harness.ts';
 
@@ -154,5 +154,69 @@ describe('verify detects tampering', () => {
     expect(report.problems.map((p) => p.runId)).toEqual([runs[0]!.id, runs[3]!.id]);
     expect(report.problemCount).toBe(2);
     expect(report.message).toMatch(new RegExp(`^run ${runs[0]!.id} \\(org acme, 2026-11-20T09:00:00Z\\): page 2 of m365-main/users`));
+  });
+});
+
+describe('verify detects tampering with stored inventories', () => {
+  let h: SqliteHarness;
+  let store: EvidenceStore;
+  let run: RunRecord;
+  let evaluationId: number;
+
+  beforeEach(async () => {
+    h = await createSqliteHarness();
+    store = await h.open();
+    run = await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z', 'r1');
+    const ev = await store.recordEvaluation(run.id, { evaluatedAt: '2026-11-20T10:00:00Z', paramsDigest: 'p', results: [result('mfa')], inventories: inventoriesOf('acme', run.id, run.startedAt) });
+    evaluationId = ev.id;
+    const clean = await store.verify();
+    expect(clean.ok, clean.message).toBe(true);
+  });
+  afterEach(async () => h.cleanup());
+
+  it('refuses updates and deletes of inventories through plain SQL', () => {
+    const raw = h.raw();
+    expect(() => raw.prepare(`UPDATE inventories SET json = '{}'`).run()).toThrow(/append-only/);
+    expect(() => raw.prepare('DELETE FROM inventories').run()).toThrow(/append-only/);
+    raw.close();
+  });
+
+  it('names the run, evaluation and inventory whose row was changed', async () => {
+    // Someone hides that the leaver still has access.
+    tamper(h, `UPDATE inventories SET json = replace(json, '"still_enabled"', '"removed"') WHERE kind = 'leavers'`);
+    const report = await store.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      { runId: run.id, org: 'acme', kind: 'inventories', detail: `run ${run.id} (org acme, 2026-11-20T09:00:00Z): the leavers inventory of evaluation ${evaluationId} no longer matches its SHA-256` },
+    ]);
+  });
+
+  it('reports a deleted inventory row as missing from its evaluation', async () => {
+    tamper(h, `DELETE FROM inventories WHERE kind = 'apps'`);
+    const report = await store.verify();
+    const at = `run ${run.id} (org acme, 2026-11-20T09:00:00Z)`;
+    expect(report.problems.map((p) => p.detail)).toEqual([
+      `${at}: the accounts inventory of evaluation ${evaluationId} no longer follows the inventory stored before it: stored inventories were deleted or inserted`,
+      `${at}: evaluation ${evaluationId} is missing its apps inventory (they are stored together, so one was deleted)`,
+    ]);
+    await expect(store.loadInventories(evaluationId)).rejects.toThrow(/apps inventory of evaluation .* is missing/);
+  });
+
+  it('detects every inventory of an earlier evaluation deleted, by the chain of rows', async () => {
+    const later = await store.recordEvaluation(run.id, { evaluatedAt: '2026-11-20T11:00:00Z', paramsDigest: 'p', results: [result('mfa')], inventories: inventoriesOf('acme', run.id, run.startedAt) });
+    expect((await store.verify()).ok).toBe(true);
+    tamper(h, 'DELETE FROM inventories WHERE evaluation_id = ?', evaluationId);
+    const report = await store.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.detail)).toEqual([
+      `run ${run.id} (org acme, 2026-11-20T09:00:00Z): the privileged-access inventory of evaluation ${later.id} no longer follows the inventory stored before it: stored inventories were deleted or inserted`,
+    ]);
+  });
+
+  it('detects a row moved to another evaluation', async () => {
+    const other = await store.recordEvaluation(run.id, { evaluatedAt: '2026-11-20T11:00:00Z', paramsDigest: 'p', results: [result('mfa', { status: 'pass', measured: 1 })] });
+    tamper(h, `UPDATE inventories SET evaluation_id = ? WHERE kind = 'accounts'`, other.id);
+    const kinds = (await store.verify()).problems.map((p) => p.detail);
+    expect(kinds).toContain(`run ${run.id} (org acme, 2026-11-20T09:00:00Z): the accounts inventory of evaluation ${other.id} no longer matches its SHA-256`);
   });
 });

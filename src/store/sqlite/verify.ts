@@ -7,6 +7,7 @@ import type { RunManifest } from './manifest.ts';
 import { describeRun, isSealedStatus } from './rows.ts';
 import type { RunHeader } from './rows.ts';
 import { resultsHash } from './results-hash.ts';
+import { checkInventories } from './verify-inventories.ts';
 
 const MAX_LISTED = 100;
 
@@ -80,6 +81,7 @@ function check(db: Database): VerifyReport {
   }
 
   const evaluations = checkEvaluations(db, problems);
+  checkInventories(db, problems);
   // Stable sort: within a run, problems keep the order they were found in.
   problems.sort((a, b) => a.runId - b.runId);
   return {

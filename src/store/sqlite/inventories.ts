@@ -1,0 +1,78 @@
+import type { Database } from 'better-sqlite3';
+import { canonicalJson, sha256Hex } from '../../core/canonical-json.ts';
+import { AgentError } from '../../core/errors.ts';
+import { INVENTORY_KINDS, INVENTORY_SCHEMAS, runInventories } from '../../inventory/inventory-schema.ts';
+import type { InventoryKind, RunInventories } from '../../inventory/inventory-schema.ts';
+import { describeIssues } from './inputs.ts';
+import { parseStored } from './validate.ts';
+
+/**
+ * The inventories stored with an evaluation (migration 002-inventories.sql). Written inside the
+ * evaluation's own transaction (evaluations.ts), so they exist for an evaluation completely or not
+ * at all.
+ */
+
+export interface InventoryRowHashInput {
+  evaluationId: number;
+  kind: string;
+  /** The evaluation's results hash: binds the row to that evaluation's results and run manifest. */
+  resultsHash: string;
+  json: string;
+  /** The sha256 of the row stored just before, null for the first: rows form one chain. */
+  previous: string | null;
+}
+
+export function inventoryRowHash(input: InventoryRowHashInput): string {
+  const { evaluationId, kind, resultsHash, json, previous } = input;
+  return sha256Hex(canonicalJson({ evaluationId, kind, resultsHash, json, previous }));
+}
+
+/** Validates and inserts every kind; the caller holds the write transaction. */
+export function insertInventories(db: Database, evaluation: { id: number; runId: number; org: string; resultsHash: string }, value: RunInventories): void {
+  const parsed = runInventories.safeParse(value);
+  if (!parsed.success) {
+    throw new AgentError('internal', `Inventories of run ${evaluation.runId} do not match the inventory schema: ${describeIssues(parsed.error)}`, { cause: parsed.error });
+  }
+  const inv = parsed.data;
+  if (inv.runId !== evaluation.runId || inv.org !== evaluation.org) {
+    throw new AgentError('internal', `Inventories built for run ${inv.runId} (org ${inv.org}) cannot be stored with an evaluation of run ${evaluation.runId} (org ${evaluation.org}).`);
+  }
+  const insert = db.prepare('INSERT INTO inventories (evaluation_id, kind, json, sha256, previous_sha256) VALUES (?, ?, ?, ?, ?)');
+  // Read inside the caller's IMMEDIATE transaction, so two writers cannot chain to the same row.
+  let previous = db.prepare<[], string>('SELECT sha256 FROM inventories ORDER BY id DESC LIMIT 1').pluck().get() ?? null;
+  for (const kind of INVENTORY_KINDS) {
+    const json = canonicalJson(inv[kind]);
+    const sha256 = inventoryRowHash({ evaluationId: evaluation.id, kind, resultsHash: evaluation.resultsHash, json, previous });
+    insert.run(evaluation.id, kind, json, sha256, previous);
+    previous = sha256;
+  }
+}
+
+interface LoadRow {
+  kind: string;
+  json: string;
+}
+
+/**
+ * The inventories of one evaluation; null when it has none (stored before inventories existed).
+ * Throws `not_found` for an unknown evaluation and `store_failed` when only some kinds are there
+ * (they are written together, so a missing one was removed outside Evidentia).
+ */
+export function loadInventories(db: Database, evaluationId: number): RunInventories | null {
+  const head = db
+    .prepare<[number], { run_id: number; org: string; started_at: string }>('SELECT e.run_id, r.org, r.started_at FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.id = ?')
+    .get(evaluationId);
+  if (!head) throw new AgentError('not_found', `evaluation ${evaluationId} does not exist; \`evidentia results --json\` shows the stored evaluations`);
+  const rows = db.prepare<[number], LoadRow>('SELECT kind, json FROM inventories WHERE evaluation_id = ? ORDER BY kind').all(evaluationId);
+  if (rows.length === 0) return null;
+  const byKind = new Map(rows.map((r) => [r.kind, r.json]));
+  const out: Partial<Record<InventoryKind, unknown>> = {};
+  for (const kind of INVENTORY_KINDS) {
+    const json = byKind.get(kind);
+    if (json === undefined) {
+      throw new AgentError('store_failed', `The ${kind} inventory of evaluation ${evaluationId} (run ${head.run_id}) is missing although its other inventories are stored; the database was changed outside Evidentia. Run \`evidentia verify\`.`);
+    }
+    out[kind] = parseStored<unknown>(INVENTORY_SCHEMAS[kind], json, `The stored ${kind} inventory of evaluation ${evaluationId}`);
+  }
+  return { org: head.org, runId: head.run_id, asOf: new Date(head.started_at).toISOString(), ...(out as Omit<RunInventories, 'org' | 'runId' | 'asOf'>) };
+}
