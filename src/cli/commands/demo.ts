@@ -6,8 +6,8 @@ import { generateTenant, m365ConfigBlock, startGraphDouble } from '../../../fixt
 import { generateGoogleTenant, startDirectoryDouble } from '../../../fixtures/google-workspace/index.ts';
 import { generateRoster } from '../../../fixtures/hr-csv/index.ts';
 import { DEV_ACCOUNT_ID, generateAwsOrg, IDENTITY_STORE_ID, PROD_ACCOUNT_ID, startAwsDouble } from '../../../fixtures/aws-iam/index.ts';
-import { openApp } from '../app.ts';
-import { collectAndEvaluate } from '../pipeline.ts';
+import { openApp } from '../../run/app.ts';
+import { collectAndEvaluate } from '../../run/pipeline.ts';
 import { createProgress } from '../progress.ts';
 import { renderResults } from '../../report/results-text.ts';
 import { EXIT } from '../exit-codes.ts';

@@ -1,4 +1,4 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /** Recomputes every hash and each organisation's chain; exit 4 and the first changed run if anything differs. */
