@@ -8,8 +8,9 @@ import { AgentError } from '../../core/errors.ts';
 import type { Entity } from '../../core/model.ts';
 import type { StreamOutcome } from '../../core/stream-outcome.ts';
 import type {
-  BeginRun, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, RunRecord, StoredSnapshot, StreamRef, VerifyReport,
+  BeginRun, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, PruneResult, RunRecord, StoredSnapshot, StreamRef, VerifyReport,
 } from '../evidence-store.ts';
+import { pruneBlobs } from './retention.ts';
 import { isAbandoned, probeProcess } from './abandoned-runs.ts';
 import type { ProcessIdentity } from './abandoned-runs.ts';
 import { beginRunInput, finishRunInput, listFilter, pageInput, parseInput, streamRef } from './inputs.ts';
@@ -254,6 +255,10 @@ class SqliteEvidenceStore implements EvidenceStore {
 
   async verify(): Promise<VerifyReport> {
     return this.#guard('verify the evidence', () => verifyEvidence(this.#db));
+  }
+
+  async prune(opts: { olderThan: Date }): Promise<PruneResult> {
+    return this.#guard('prune old page bodies', () => pruneBlobs(this.#db, opts.olderThan, this.#now()));
   }
 
   async close(): Promise<void> {
