@@ -15,6 +15,8 @@ import { checkCommand } from './commands/check.ts';
 import { initCommand } from './commands/init.ts';
 import { demoCommand } from './commands/demo.ts';
 import { metricsCommand } from './commands/metrics.ts';
+import { daemonCommand } from './commands/daemon.ts';
+import { pruneCommand } from './commands/prune.ts';
 
 const DEFAULT_CONFIG = process.env.EVIDENTIA_CONFIG ?? 'evidentia.yaml';
 
@@ -127,6 +129,20 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .option('--json', 'machine-readable output')
     .action(async (o: { org?: string; from?: string; to?: string; json?: boolean }, cmd: Command) => {
       code = await withApp(cmd, (a) => metricsCommand(a, { ...o, now, out: io.stdout }), { readOnly: true });
+    });
+  program
+    .command('daemon')
+    .description('collect every organisation on its schedule until SIGTERM; serve /healthz and /metrics on 127.0.0.1')
+    .action(async (_o: unknown, cmd: Command) => {
+      code = await withApp(cmd, (a) => daemonCommand(a, { signal, err: io.stderr }));
+    });
+  program
+    .command('prune')
+    .description('drop raw page bodies older than retention.rawPagesDays (or --days); hashes and results stay')
+    .option('--days <n>', 'keep bodies of runs started within this many days', positiveInt)
+    .option('--json', 'machine-readable output')
+    .action(async (o: { days?: number; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => pruneCommand(a, { ...o, now, out: io.stdout }), { readOnly: true });
     });
   program
     .command('verify')
