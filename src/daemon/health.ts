@@ -47,6 +47,12 @@ export function overdue(input: { schedule: Schedule; lastSuccessStart: Date | nu
   return { overdue: input.now.getTime() > deadline.getTime(), deadline };
 }
 
+/** For alerts ("a connector failing or overdue"): the same judgement `/healthz` makes for one connector. */
+export function connectorOverdue(connector: ConnectorState, schedule: Schedule, at: { now: Date; since: Date; graceMs: number }): { overdue: boolean; deadline: Date | null } {
+  const last = connector.lastSuccessfulRun;
+  return overdue({ schedule, lastSuccessStart: last ? new Date(last.startedAt) : null, since: at.since, now: at.now, graceMs: at.graceMs });
+}
+
 export function runRef(run: RunRecord): RunRef {
   return { id: run.id, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt };
 }
