@@ -20,6 +20,8 @@ export interface DaemonOptions {
   /** Test seam: one run of an org. @default collect every connector, store, evaluate */
   runOnce?: (app: App, orgIndex: number, opts: { signal: AbortSignal; now: () => Date }) => Promise<OrgRunResult>;
   onSchedulerEvent?: (e: SchedulerEvent) => void;
+  /** Made by the caller when something built before the daemon (alerts) must count into it. @default a fresh registry */
+  metrics?: DaemonMetrics;
 }
 
 export interface RunningDaemon {
@@ -45,7 +47,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   checkDaemonSchedules(daemon, config.organisations.map((o) => o.id));
   const since = clock.now();
   const graceMs = daemon.graceSeconds * 1000;
-  const metrics = createDaemonMetrics();
+  const metrics = opts.metrics ?? createDaemonMetrics();
   const states = new Map<string, OrgState>();
   for (const org of config.organisations) {
     const schedule = { pattern: scheduleFor(daemon, org.id), timezone: daemon.timezone };
@@ -95,7 +97,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   if (daemon.http.enabled) {
     endpoint = await startHttpEndpoint({ host: daemon.http.host, port: daemon.http.port, health, metrics: () => metrics.render(), log });
   }
-  await scheduler.start();
+  try {
+    await scheduler.start();
+  } catch (e) {
+    // The store failed while reading the last runs: do not leave the endpoint holding the process open.
+    await scheduler.stop();
+    await endpoint?.close();
+    throw e;
+  }
   return {
     url: endpoint?.url ?? null,
     metrics,

@@ -244,6 +244,11 @@ export function describeEvidenceStoreContract(name: string, createHarness: () =>
       // Pruning again finds nothing: a pruned body is never restored nor counted twice.
       expect(await store.prune({ olderThan: new Date('2026-11-15T00:00:00Z') })).toEqual({ blobsPruned: 0, bytesFreed: 0 });
       expect((await store.getRun(recent.id))?.status).toBe('complete');
+      // A new run receiving the same bytes as a pruned body gets them stored again: no current run rests on a gone body.
+      const again = await sealTypicalRun(store, 'acme', '2026-11-21T09:00:00Z', 'old');
+      expect(await hashesOf(again.id)).toEqual(oldHashes);
+      for (const h of oldHashes) expect(await store.readPageBody(h)).not.toBeNull();
+      expect(await store.verify()).toMatchObject({ ok: true, pagesPruned: 0 });
     });
 
     it('refuses calls after close', async () => {

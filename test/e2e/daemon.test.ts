@@ -129,12 +129,26 @@ describe('evidentia daemon against the local Graph double', () => {
     const after = await inspect(join(dir, 'daemon.db'));
     expect(after.runs.map((r) => r.status)).toEqual(['complete', 'interrupted']);
     expect(after.verify.ok, after.verify.message).toBe(true);
-  }, 90_000);
 
-  it('prune keeps recent bodies, and without a retention setting or --days says how to fix it (exit 2)', async () => {
+    // `prune` with the configured 30 days: every run is recent, so nothing goes.
     const kept = await runCli(['prune', '-c', config, '--json'], { cwd: dir });
     expect(kept.code, kept.stderr).toBe(0);
     expect(JSON.parse(kept.stdout)).toMatchObject({ blobsPruned: 0, bytesFreed: 0 });
+
+    // Retention at its most extreme: every raw body pruned. The evidence still verifies, and the
+    // run re-evaluates offline to the same results (rules read entities, never raw bodies).
+    const store = await openSqliteStore(join(dir, 'daemon.db'), { mustExist: true });
+    const pruned = await store.prune({ olderThan: new Date(Date.now() + 86_400_000) });
+    await store.close();
+    expect(pruned.blobsPruned).toBeGreaterThan(0);
+    const verified = await runCli(['verify', '-c', config], { cwd: dir });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/page\(s\) pruned by retention/);
+    const evaluate = await runCli(['evaluate', '-c', config, '--run', '2', '--json'], { cwd: dir });
+    expect(JSON.parse(evaluate.stdout)).toMatchObject({ runId: 2, identicalToPrevious: true });
+  }, 90_000);
+
+  it('prune without a retention setting or --days says how to fix it (exit 2)', async () => {
     const bare = join(dir, 'bare.yaml');
     await writeFile(bare, stringify({ store: { path: 'daemon.db' }, organisations: [{ id: 'acme', name: 'Acme', connectors: [{ type: 'hr-csv', id: 'hr', file: 'x.csv' }] }] }));
     const refused = await runCli(['prune', '-c', bare], { cwd: dir });

@@ -16,7 +16,7 @@ describe('sqlite retention guard', () => {
   });
   afterEach(async () => h.cleanup());
 
-  it('refuses to change a body, to prune without a date or changing the size, and to restore a pruned body', async () => {
+  it('refuses to change a body, to prune without a date or changing the size, and to restore a pruned body with bytes of another size', async () => {
     const db = h.raw();
     expect(() => db.prepare("UPDATE blobs SET body = X'00' WHERE hash = ?").run(hash)).toThrow(/append-only: a stored body can only be pruned/);
     expect(() => db.prepare('UPDATE blobs SET body = NULL WHERE hash = ?').run(hash)).toThrow(/append-only/);

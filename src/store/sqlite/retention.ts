@@ -31,3 +31,11 @@ export function pruneBlobs(db: Database, olderThan: Date, now: Date): PruneResul
     return { blobsPruned: candidates.length, bytesFreed };
   }).immediate();
 }
+
+/**
+ * A page whose bytes equal a pruned body (an unchanged tenant answers the same as a year ago) must
+ * not point at a body that is gone: the bytes, already hashed by the caller, are stored again.
+ */
+export function restorePrunedBlob(db: Database, hash: string, bytes: Buffer): void {
+  db.prepare('UPDATE blobs SET body = ?, pruned_at = NULL WHERE hash = ? AND body IS NULL AND pruned_at IS NOT NULL').run(bytes, hash);
+}

@@ -10,7 +10,7 @@ import type { StreamOutcome } from '../../core/stream-outcome.ts';
 import type {
   BeginRun, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, PruneResult, RunRecord, StoredSnapshot, StreamRef, VerifyReport,
 } from '../evidence-store.ts';
-import { pruneBlobs } from './retention.ts';
+import { pruneBlobs, restorePrunedBlob } from './retention.ts';
 import { isAbandoned, probeProcess } from './abandoned-runs.ts';
 import type { ProcessIdentity } from './abandoned-runs.ts';
 import { beginRunInput, finishRunInput, listFilter, pageInput, parseInput, streamRef } from './inputs.ts';
@@ -121,6 +121,7 @@ class SqliteEvidenceStore implements EvidenceStore {
       this.#db.transaction(() => {
         this.#requireRunning(runId, `record page ${p.seq} of ${p.instance}/${p.stream}`);
         this.#db.prepare('INSERT INTO blobs (hash, body, size) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING').run(hash, bytes, bytes.length);
+        restorePrunedBlob(this.#db, hash, bytes);
         try {
           this.#db
             .prepare(
