@@ -15,6 +15,8 @@ export interface DaemonMetrics {
   recordRun(result: OrgRunResult, api: readonly ConnectorApiStats[]): void;
   /** For the alerts code: one delivery attempt to a channel (`slack`, `teams`, `webhook`, `email`) and how it went. */
   recordAlertDelivery(channel: string, outcome: 'sent' | 'failed' | 'retrying' | string): void;
+  /** A slot that came while the org's previous run was still going. */
+  recordSkippedSlot(org: string): void;
   /** Prometheus text exposition. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -33,6 +35,7 @@ export function createDaemonMetrics(): DaemonMetrics {
   const results = new Counter({ name: 'evidentia_rule_results_total', help: 'Rule results evaluated, by organisation, rule and status.', labelNames: ['org', 'rule', 'status'], registers });
   const latest = new Gauge({ name: 'evidentia_rule_status', help: '1 for the status of each rule in the newest evaluated run, 0 for the other statuses.', labelNames: ['org', 'rule', 'status'], registers });
   const lastSuccess = new Gauge({ name: 'evidentia_last_successful_run_timestamp_seconds', help: 'Start of the newest complete or partial run, by organisation.', labelNames: ['org'], registers });
+  const skipped = new Counter({ name: 'evidentia_slots_skipped_total', help: 'Schedule slots skipped because the previous run of the organisation was still going.', labelNames: ['org'], registers });
   const alerts = new Counter({ name: 'evidentia_alert_deliveries_total', help: 'Alert deliveries, by channel and outcome.', labelNames: ['channel', 'outcome'], registers });
 
   return {
@@ -51,6 +54,9 @@ export function createDaemonMetrics(): DaemonMetrics {
         results.inc({ org: run.org, rule: r.ruleId, status: r.status });
         for (const s of RESULT_STATUSES) latest.set({ org: run.org, rule: r.ruleId, status: s }, s === r.status ? 1 : 0);
       }
+    },
+    recordSkippedSlot(org) {
+      skipped.inc({ org });
     },
     recordAlertDelivery(channel, outcome) {
       alerts.inc({ channel, outcome });

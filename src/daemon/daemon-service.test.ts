@@ -14,7 +14,7 @@ import { startDaemon, type RunningDaemon } from './daemon-service.ts';
 
 const H = 3_600_000;
 
-type RunBehaviour = 'complete' | 'failed' | 'throws';
+type RunBehaviour = 'complete' | 'failed' | 'throws' | 'slow';
 
 /**
  * The daemon with a real SQLite store and a real HTTP endpoint, but a stand-in for collection: each
@@ -63,11 +63,13 @@ describe('daemon service with a fake clock', () => {
       runOnce: async (runApp, i, { now }) => {
         const org = runApp.config.organisations[i]!.id;
         if (behaviour === 'throws') throw new Error('disk full');
+        const startedAt = now().toISOString();
+        if (behaviour === 'slow') await new Promise<void>((r) => clock.setTimer(5 * H, r));
         const http = runApp.httpFor('m365-main');
         http.stats.recordRequest('graph');
         http.stats.recordRequest('graph');
         http.stats.recordThrottled('graph');
-        const run = await store.beginRun({ org, startedAt: now().toISOString(), toolVersion: 't', configDigest: 'c', trigger: 'schedule' });
+        const run = await store.beginRun({ org, startedAt, toolVersion: 't', configDigest: 'c', trigger: 'schedule' });
         await store.recordPage(run.id, page(USERS, 1, `{"value":[],"at":"${now().toISOString()}"}`));
         const o = outcome(USERS, { status: behaviour === 'failed' ? 'failed' : 'complete' });
         await store.recordStreamOutcome(run.id, o);
@@ -170,6 +172,17 @@ describe('daemon service with a fake clock', () => {
     expect(await store.listRuns()).toHaveLength(1);
     await clock.advanceTo(new Date('2026-11-02T04:00:00Z'));
     expect(await store.listRuns()).toHaveLength(2);
+  });
+
+  it('shows a run that outlives its slot as running, skips that slot, and counts the skip', async () => {
+    behaviour = 'slow';
+    const d = await start(app());
+    await clock.advanceTo(new Date('2026-11-02T04:30:00Z'));
+    expect(d.health().organisations[0]).toMatchObject({ running: true });
+    await clock.advanceTo(new Date('2026-11-02T06:30:00Z'));
+    expect(d.health().organisations[0]).toMatchObject({ running: false, lastSuccessfulRun: { startedAt: '2026-11-02T01:00:00.000Z' } });
+    expect((await get(d, '/metrics')).body).toContain('evidentia_slots_skipped_total{org="acme"} 1');
+    expect(await store.listRuns()).toHaveLength(1);
   });
 
   it('refuses a schedule for an unknown organisation before anything runs', async () => {

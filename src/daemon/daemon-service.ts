@@ -89,7 +89,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     log,
     lastRunStart: (org) => lastCountingRunStart(app.store, org),
     runOrg,
-    ...(opts.onSchedulerEvent ? { onEvent: opts.onSchedulerEvent } : {}),
+    onEvent: (e) => {
+      if (e.type === 'slot_skipped') metrics.recordSkippedSlot(e.org);
+      opts.onSchedulerEvent?.(e);
+    },
   });
   const health = () => healthReport([...states.values()], { now: clock.now(), since, graceMs, running: scheduler.runningOrgs() });
 
