@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { generateDoubleTls, generateTenant, m365ConfigBlock, startGraphDouble, type DoubleTlsMaterial, type GraphDouble } from '../../fixtures/m365/index.ts';
+import { startDemoTenant, type DemoTenant } from '../../fixtures/demo/demo-tenant.ts';
 import { runCli } from '../support/run-cli.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { RunRecord, VerifyReport } from '../../src/store/evidence-store.ts';
@@ -61,35 +61,33 @@ interface Health {
   organisations: Array<{ org: string; running: boolean; lastSuccessfulRun: { id: number; status: string } | null; connectors: Array<{ instance: string; lastStatus: string }> }>;
 }
 
-describe('evidentia daemon against the local Graph double', () => {
+describe('evidentia daemon on the demo tenant', () => {
   let dir: string;
-  let tls: DoubleTlsMaterial;
-  let double: GraphDouble;
+  let demo: DemoTenant;
   let config: string;
   let env: Record<string, string>;
-  const SECRET_ENV = 'E2E_DAEMON_SECRET';
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'evidentia-daemon-'));
-    tls = await generateDoubleTls();
-    double = await startGraphDouble({ tenant: generateTenant({ users: 60 }), quirks: { latencyMs: 400, pageSizeCap: 5 }, tls });
+    // Slow Graph pages so the first run is still going when SIGTERM comes.
+    demo = await startDemoTenant({ users: 60, now: new Date(), dir, graphQuirks: { latencyMs: 400, pageSizeCap: 5 } });
     const caFile = join(dir, 'ca.pem');
-    await writeFile(caFile, double.ca);
+    await writeFile(caFile, demo.ca);
     config = join(dir, 'daemon.yaml');
     await writeFile(
       config,
       stringify({
         store: { path: 'daemon.db' },
-        http: { caFile, pacing: { 'graph-signin': { intervalCap: 50, intervalMs: 1000 }, 'graph-reports': { intervalCap: 50, intervalMs: 1000 } } },
+        http: { caFile, pacing: { 'graph-signin': { intervalCap: 100, intervalMs: 1000 }, 'graph-reports': { intervalCap: 100, intervalMs: 1000 } } },
         daemon: { jitterSeconds: 0, http: { port: 0 } },
         retention: { rawPagesDays: 30 },
-        organisations: [{ id: 'acme', name: 'Acme', connectors: [m365ConfigBlock(double, { id: 'm365-main', secretEnv: SECRET_ENV })] }],
+        organisations: [demo.organisation],
       }),
     );
-    env = { [SECRET_ENV]: double.clientSecret };
+    env = demo.env;
   });
   afterAll(async () => {
-    await double?.close();
+    await demo?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -97,9 +95,9 @@ describe('evidentia daemon against the local Graph double', () => {
     const first = spawnDaemon(config, dir, env);
     const url = await first.url;
     // No run stored yet, so the daemon collects at once; wait until pages are arriving.
-    await until('pages to arrive', async () => (double.requests.filter((r) => r.path === '/v1.0/users').length >= 2 ? true : null));
+    await until('pages to arrive', async () => (demo.graph.requests.filter((r) => r.path === '/v1.0/users').length >= 2 ? true : null));
     const during = (await (await fetch(`${url}/healthz`)).json()) as Health;
-    expect(during.organisations[0]).toMatchObject({ org: 'acme', running: true, lastSuccessfulRun: null });
+    expect(during.organisations[0]).toMatchObject({ org: 'contoso', running: true, lastSuccessfulRun: null });
     first.child.kill('SIGTERM');
     expect(await first.exited, first.stderr()).toBe(130);
     expect(first.stderr()).toMatch(/stopped; the run in flight \(if any\) is stored and marked interrupted/);
@@ -111,7 +109,7 @@ describe('evidentia daemon against the local Graph double', () => {
     expect(verify.ok, verify.message).toBe(true);
 
     // An interrupted run is not evidence: its slot is still owed, so the restarted daemon runs it now.
-    double.setQuirks({ latencyMs: 0, pageSizeCap: undefined });
+    demo.graph.setQuirks({ latencyMs: 0, pageSizeCap: undefined });
     const second = spawnDaemon(config, dir, env);
     const url2 = await second.url;
     const health = await until('a successful run', async () => {
@@ -120,9 +118,10 @@ describe('evidentia daemon against the local Graph double', () => {
     });
     expect(health.organisations[0]!.lastSuccessfulRun).toMatchObject({ id: 2, status: 'complete' });
     const metrics = await (await fetch(`${url2}/metrics`)).text();
-    expect(metrics).toContain('evidentia_runs_total{org="acme",status="complete"} 1');
-    expect(metrics).toMatch(/evidentia_api_calls_total\{org="acme",connector="m365-main",family="[a-z-]+"\} [1-9]/);
-    expect(metrics + JSON.stringify(health)).not.toContain(double.clientSecret);
+    expect(metrics).toContain('evidentia_runs_total{org="contoso",status="complete"} 1');
+    for (const connector of ['m365-demo', 'google-demo', 'aws-demo']) expect(metrics).toMatch(new RegExp(`evidentia_api_calls_total\\{org="contoso",connector="${connector}",family="[a-z-]+"\\} [1-9]`));
+    expect(health.organisations[0]!.connectors.map((c) => c.instance)).toEqual(['m365-demo', 'google-demo', 'hr-roster', 'aws-demo']);
+    for (const secret of Object.values(env).filter((v) => v.length > 8)) expect(metrics + JSON.stringify(health)).not.toContain(secret);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(130);
 
@@ -150,7 +149,7 @@ describe('evidentia daemon against the local Graph double', () => {
 
   it('prune without a retention setting or --days says how to fix it (exit 2)', async () => {
     const bare = join(dir, 'bare.yaml');
-    await writeFile(bare, stringify({ store: { path: 'daemon.db' }, organisations: [{ id: 'acme', name: 'Acme', connectors: [{ type: 'hr-csv', id: 'hr', file: 'x.csv' }] }] }));
+    await writeFile(bare, stringify({ store: { path: 'daemon.db' }, organisations: [{ id: 'contoso', name: 'Acme', connectors: [{ type: 'hr-csv', id: 'hr', file: 'x.csv' }] }] }));
     const refused = await runCli(['prune', '-c', bare], { cwd: dir });
     expect(refused.code).toBe(2);
     expect(refused.stderr.trim()).toBe('evidentia: prune: no retention configured; set retention.rawPagesDays in the config or pass --days N');
