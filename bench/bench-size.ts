@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateTenant, startGraphDouble, type GraphDouble, type RecordedRequest, type SimulatedTenant } from '../fixtures/m365/index.ts';
-import { openApp, type App } from '../src/cli/app.ts';
-import { collectAndEvaluate } from '../src/cli/pipeline.ts';
+import { openApp, type App } from '../src/run/app.ts';
+import { collectAndEvaluate } from '../src/run/pipeline.ts';
 import type { HttpContext } from '../src/http/http-context.ts';
 import type { HttpStatsSnapshot } from '../src/http/http-stats.ts';
 import type { AgentConfig } from '../src/core/config.ts';

@@ -36,4 +36,12 @@ describe('README', async () => {
   it('documents every exit code', () => {
     for (const [name, code] of Object.entries(EXIT)) expect(readme, name).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
   });
+
+  it('documents the daemon: its commands, config keys, endpoints, metrics and exit on a signal', () => {
+    for (const cmd of ['daemon', 'prune']) expect(readme, cmd).toMatch(new RegExp(`^\\| \`evidentia ${cmd}[ \`]`, 'm'));
+    const section = readme.slice(readme.indexOf('## Running as a service'), readme.indexOf('## Development'));
+    for (const key of ['schedule:', 'timezone:', 'jitterSeconds:', 'graceSeconds:', 'schedules:', 'http:', 'rawPagesDays:', '/healthz', '/metrics', 'SIGTERM', '130', 'SuccessExitStatus=130', 'evidentia_alert_deliveries_total']) {
+      expect(section, key).toContain(key);
+    }
+  });
 });

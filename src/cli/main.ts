@@ -4,8 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AgentError, ConfigError, UsageError } from '../core/errors.ts';
 import { EXIT } from './exit-codes.ts';
-import { openAppFromFile, type App } from './app.ts';
-import { TOOL_VERSION } from './version.ts';
+import { openAppFromFile, type App } from '../run/app.ts';
+import { TOOL_VERSION } from '../run/version.ts';
 import { collectCommand } from './commands/collect.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { resultsCommand } from './commands/results.ts';
@@ -20,6 +20,8 @@ import { INVENTORY_FORMATS, inventoryCommand } from './commands/inventory.ts';
 import type { InventoryFormat } from './commands/inventory.ts';
 import { INVENTORY_KINDS } from '../inventory/inventory-schema.ts';
 import type { InventoryKind } from '../inventory/inventory-schema.ts';
+import { daemonCommand } from './commands/daemon.ts';
+import { pruneCommand } from './commands/prune.ts';
 
 const DEFAULT_CONFIG = process.env.EVIDENTIA_CONFIG ?? 'evidentia.yaml';
 
@@ -142,6 +144,20 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .addOption(new Option('--format <format>', 'output format').choices(INVENTORY_FORMATS).default('table'))
     .action(async (o: { org?: string; kind?: InventoryKind; run?: number; format: InventoryFormat }, cmd: Command) => {
       code = await withApp(cmd, (a) => inventoryCommand(a, { ...o, out: io.stdout }), { readOnly: true });
+    });
+  program
+    .command('daemon')
+    .description('collect every organisation on its schedule until SIGTERM; serve /healthz and /metrics on 127.0.0.1')
+    .action(async (_o: unknown, cmd: Command) => {
+      code = await withApp(cmd, (a) => daemonCommand(a, { signal, err: io.stderr }));
+    });
+  program
+    .command('prune')
+    .description('drop raw page bodies older than retention.rawPagesDays (or --days); hashes and results stay')
+    .option('--days <n>', 'keep bodies of runs started within this many days', positiveInt)
+    .option('--json', 'machine-readable output')
+    .action(async (o: { days?: number; json?: boolean }, cmd: Command) => {
+      code = await withApp(cmd, (a) => pruneCommand(a, { ...o, now, out: io.stdout }), { readOnly: true });
     });
   program
     .command('verify')

@@ -2,7 +2,7 @@ import { secretRef, type SecretRef } from '../core/secrets.ts';
 import { resolveConnectors, type ResolvedConnector } from '../collect/connector-registry.ts';
 import { resolveRuleParams } from '../evaluate/run-rules.ts';
 import { allRules } from '../../rules/index.ts';
-import type { App } from './app.ts';
+import type { App } from '../run/app.ts';
 
 /**
  * Everything that can be wrong before a single request is sent is checked for every selected

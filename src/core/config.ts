@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { AgentError, ConfigError } from './errors.ts';
 import { alertsConfig } from '../alert/alert-config.ts';
+import { DAEMON_DEFAULTS, daemonConfig, retentionConfig } from '../daemon/daemon-config.ts';
 
 /**
  * The one YAML config file. Everything is validated here with zod so that a mistake is reported
@@ -132,6 +133,9 @@ export const configSchema = z
     organisations: z.array(organisation).min(1, 'at least one organisation is needed'),
     /** Alerts to Slack, Teams, a signed webhook or e-mail (src/alert/alert-config.ts); none when absent. */
     alerts: alertsConfig.optional(),
+    /** `evidentia daemon`: schedules, jitter, the health/metrics endpoint (src/daemon/daemon-config.ts). */
+    daemon: daemonConfig.default(DAEMON_DEFAULTS),
+    retention: retentionConfig.default({}),
   })
   .strict();
 export type AgentConfig = z.infer<typeof configSchema>;

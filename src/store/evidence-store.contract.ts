@@ -234,6 +234,38 @@ export function describeEvidenceStoreContract(name: string, createHarness: () =>
       await rejection(store.getManifest(9999), 'not_found');
     });
 
+    it('prunes bodies used only by old runs, keeps shared and running ones, and verify still passes', async () => {
+      const old = await sealTypicalRun(store, 'acme', '2026-11-01T09:00:00Z', 'old');
+      const mid = await sealTypicalRun(store, 'acme', '2026-11-10T09:00:00Z', 'shared');
+      const recent = await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z', 'shared');
+      const stillRunning = await recordTypicalRun(store, 'globex', '2026-10-01T09:00:00Z', 'running');
+      await store.recordEvaluation(old.id, { evaluatedAt: '2026-11-01T10:00:00Z', paramsDigest: 'p', results: [result('mfa')] });
+      const hashesOf = async (runId: number) => Object.values((await store.loadSnapshot(runId)).pageHashes).flat();
+      const oldHashes = await hashesOf(old.id);
+      const sizes = await Promise.all(oldHashes.map(async (h) => (await store.readPageBody(h))!.length));
+
+      const pruned = await store.prune({ olderThan: new Date('2026-11-15T00:00:00Z') });
+      expect(pruned).toEqual({ blobsPruned: 3, bytesFreed: sizes.reduce((a, b) => a + b, 0) });
+      for (const h of oldHashes) expect(await store.readPageBody(h)).toBeNull();
+      // The mid run's bodies are also the recent run's: kept. A running run's bodies are kept whatever its age.
+      for (const h of [...(await hashesOf(mid.id)), ...(await hashesOf(stillRunning.id))]) expect(await store.readPageBody(h)).not.toBeNull();
+      // Entities, manifests and evaluations are kept: the old run can still be judged and proven.
+      const snap = await store.loadSnapshot(old.id);
+      expect(snap.entities).toHaveLength(3);
+      expect(await store.getManifest(old.id)).not.toBeNull();
+      const report = await store.verify();
+      expect(report).toMatchObject({ ok: true, pagesPruned: 3, pagesChecked: 9, evaluationsChecked: 1 });
+      expect(report.message).toMatch(/3 page\(s\) pruned by retention/);
+      // Pruning again finds nothing: a pruned body is never restored nor counted twice.
+      expect(await store.prune({ olderThan: new Date('2026-11-15T00:00:00Z') })).toEqual({ blobsPruned: 0, bytesFreed: 0 });
+      expect((await store.getRun(recent.id))?.status).toBe('complete');
+      // A new run receiving the same bytes as a pruned body gets them stored again: no current run rests on a gone body.
+      const again = await sealTypicalRun(store, 'acme', '2026-11-21T09:00:00Z', 'old');
+      expect(await hashesOf(again.id)).toEqual(oldHashes);
+      for (const h of oldHashes) expect(await store.readPageBody(h)).not.toBeNull();
+      expect(await store.verify()).toMatchObject({ ok: true, pagesPruned: 0 });
+    });
+
     it('refuses calls after close', async () => {
       await store.close();
       await rejection(store.listRuns(), 'store_failed');

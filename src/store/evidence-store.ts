@@ -49,7 +49,19 @@ export interface EvidenceStore {
   readPageBody(hash: string): Promise<Uint8Array | null>;
   /** Recomputes every hash and the chain per org; names the first run whose evidence changed. */
   verify(): Promise<VerifyReport>;
+  /**
+   * Retention: drops the bytes of page bodies used only by runs started before `olderThan` (a body
+   * also used by a newer or running run is kept). Hashes, manifests, entities and results stay, so
+   * `verify` still passes (and counts pruned pages); `readPageBody` then returns null.
+   */
+  prune(opts: { olderThan: Date }): Promise<PruneResult>;
   close(): Promise<void>;
+}
+
+export interface PruneResult {
+  blobsPruned: number;
+  /** Sum of the pruned bodies' sizes in bytes (SQLite reuses the space; the file shrinks only on VACUUM). */
+  bytesFreed: number;
 }
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed' | 'interrupted';

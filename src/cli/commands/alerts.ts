@@ -1,4 +1,4 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { openAlerting } from '../../alert/open-alerting.ts';
 import { EXIT } from '../exit-codes.ts';

@@ -1,11 +1,11 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { resolveConnectors } from '../../collect/connector-registry.ts';
 import { createConnectorContext } from '../../collect/connector-context.ts';
 import { textTable } from '../../report/text-table.ts';
 import { describeError } from '../../core/errors.ts';
 import type { CheckItem } from '../../core/connector.ts';
 import { EXIT } from '../exit-codes.ts';
-import { selectOrgs } from '../pipeline.ts';
+import { selectOrgs } from '../../run/pipeline.ts';
 
 /** Per connector, whether credentials, each permission and each licence work; reads no data. */
 export async function checkCommand(app: App, opts: { org?: string; json?: boolean; signal: AbortSignal; now: () => Date; out: NodeJS.WritableStream }): Promise<number> {

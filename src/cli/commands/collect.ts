@@ -1,5 +1,5 @@
-import type { App } from '../app.ts';
-import { collectAndEvaluate, selectOrgs } from '../pipeline.ts';
+import type { App } from '../../run/app.ts';
+import { collectAndEvaluate, selectOrgs } from '../../run/pipeline.ts';
 import { preflight } from '../preflight.ts';
 import { createProgress } from '../progress.ts';
 import { overallExitStatus, renderResults } from '../../report/results-text.ts';

@@ -1,4 +1,4 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { evaluateStoredRun } from '../../evaluate/evaluate-run.ts';
 import { allRules } from '../../../rules/index.ts';
 import { canonicalJson } from '../../core/canonical-json.ts';

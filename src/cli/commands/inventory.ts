@@ -1,4 +1,4 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { AgentError, UsageError } from '../../core/errors.ts';
 import { CSV_FILE_OF, inventoryCsvFiles } from '../../inventory/csv-files.ts';
 import { INVENTORY_KINDS } from '../../inventory/inventory-schema.ts';
@@ -6,7 +6,7 @@ import type { InventoryKind, RunInventories } from '../../inventory/inventory-sc
 import { renderInventories } from '../../report/inventory-text.ts';
 import type { RunRecord } from '../../store/evidence-store.ts';
 import { EXIT } from '../exit-codes.ts';
-import { selectOrgs } from '../pipeline.ts';
+import { selectOrgs } from '../../run/pipeline.ts';
 
 export const INVENTORY_FORMATS = ['table', 'csv', 'json'] as const;
 export type InventoryFormat = (typeof INVENTORY_FORMATS)[number];

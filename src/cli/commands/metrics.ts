@@ -1,10 +1,10 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { UsageError } from '../../core/errors.ts';
 import { loadMetrics } from '../../metrics/load-metrics.ts';
 import { renderMetrics } from '../../metrics/render-metrics.ts';
 import type { MetricsReport } from '../../metrics/types.ts';
 import { EXIT } from '../exit-codes.ts';
-import { selectOrgs } from '../pipeline.ts';
+import { selectOrgs } from '../../run/pipeline.ts';
 
 /**
  * Trends over stored runs (ISO 27001 clause 9.1), per organisation; read-only. Exit 0: metrics

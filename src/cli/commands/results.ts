@@ -1,8 +1,8 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { AgentError } from '../../core/errors.ts';
 import { overallExitStatus, renderResults } from '../../report/results-text.ts';
 import { EXIT } from '../exit-codes.ts';
-import { selectOrgs } from '../pipeline.ts';
+import { selectOrgs } from '../../run/pipeline.ts';
 import type { EvaluationRecord, RunRecord } from '../../store/evidence-store.ts';
 
 /** The latest stored results per organisation (or of one run), without collecting anything. */

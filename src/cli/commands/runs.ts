@@ -1,4 +1,4 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { textTable } from '../../report/text-table.ts';
 import { EXIT } from '../exit-codes.ts';
 

@@ -1,4 +1,4 @@
-import type { App } from '../app.ts';
+import type { App } from '../../run/app.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /** Recomputes every hash and each organisation's chain; exit 4 and the first changed run if anything differs. */
@@ -8,6 +8,7 @@ export async function verifyCommand(app: App, opts: { json?: boolean; out: NodeJ
     opts.out.write(`${JSON.stringify(report, null, 2)}\n`);
   } else if (report.ok) {
     opts.out.write(`OK: ${report.runsChecked} runs, ${report.pagesChecked} pages and ${report.evaluationsChecked} evaluations match their hashes; every organisation's chain is unbroken.\n`);
+    if (report.pagesPruned > 0) opts.out.write(`  ${report.pagesPruned} page(s) pruned by retention: their hashes are in the chain, their bodies were removed and cannot be re-hashed.\n`);
     // The store cannot vouch for its own newest run (deleting it leaves a valid shorter chain):
     // the head hash is printed so it can be kept somewhere else and compared next time.
     const heads = new Map<string, { id: number; hash: string }>();

@@ -9,8 +9,9 @@ import type { Entity } from '../../core/model.ts';
 import type { StreamOutcome } from '../../core/stream-outcome.ts';
 import type { RunInventories } from '../../inventory/inventory-schema.ts';
 import type {
-  BeginRun, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, RunRecord, StoredSnapshot, StreamRef, VerifyReport,
+  BeginRun, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, PruneResult, RunRecord, StoredSnapshot, StreamRef, VerifyReport,
 } from '../evidence-store.ts';
+import { pruneBlobs, restorePrunedBlob } from './retention.ts';
 import { isAbandoned, probeProcess } from './abandoned-runs.ts';
 import type { ProcessIdentity } from './abandoned-runs.ts';
 import { beginRunInput, finishRunInput, listFilter, pageInput, parseInput, streamRef } from './inputs.ts';
@@ -123,6 +124,7 @@ class SqliteEvidenceStore implements EvidenceStore {
       this.#db.transaction(() => {
         this.#requireRunning(runId, `record page ${p.seq} of ${p.instance}/${p.stream}`);
         this.#db.prepare('INSERT INTO blobs (hash, body, size) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING').run(hash, bytes, bytes.length);
+        restorePrunedBlob(this.#db, hash, bytes);
         try {
           this.#db
             .prepare(
@@ -257,6 +259,10 @@ class SqliteEvidenceStore implements EvidenceStore {
 
   async verify(): Promise<VerifyReport> {
     return this.#guard('verify the evidence', () => verifyEvidence(this.#db));
+  }
+
+  async prune(opts: { olderThan: Date }): Promise<PruneResult> {
+    return this.#guard('prune old page bodies', () => pruneBlobs(this.#db, opts.olderThan, this.#now()));
   }
 
   async close(): Promise<void> {

@@ -86,7 +86,7 @@ function check(db: Database): VerifyReport {
   problems.sort((a, b) => a.runId - b.runId);
   return {
     ok: problems.length === 0,
-    message: summarise(problems, runs.length, pagesChecked, evaluations),
+    message: summarise(problems, runs.length, pagesChecked, evaluations, pagesPruned),
     runsChecked: runs.length,
     pagesChecked,
     pagesPruned,
@@ -236,10 +236,12 @@ function checkEvaluations(db: Database, problems: Problem[]): number {
   return rows.length;
 }
 
-function summarise(problems: readonly Problem[], runs: number, pages: number, evaluations: number): string {
+function summarise(problems: readonly Problem[], runs: number, pages: number, evaluations: number, pruned: number): string {
   const first = problems[0];
   if (!first) {
-    return `Verified ${runs} run(s), ${pages} page(s) and ${evaluations} evaluation(s): every hash, manifest and chain matches.`;
+    // Pruned pages are said out loud: their hashes are in the chain, but their bodies can no longer be re-hashed.
+    const prunedNote = pruned > 0 ? `; ${pruned} page(s) pruned by retention (hash kept, body removed)` : '';
+    return `Verified ${runs} run(s), ${pages} page(s) and ${evaluations} evaluation(s): every hash, manifest and chain matches${prunedNote}.`;
   }
   const more = problems.length - 1;
   return `${first.detail}${more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}.`;

@@ -3,6 +3,7 @@ import { UsageError } from '../core/errors.ts';
 import { resolveConnectors } from '../collect/connector-registry.ts';
 import { runCollection, type CollectEvent } from '../collect/run-collection.ts';
 import { evaluateStoredRun } from '../evaluate/evaluate-run.ts';
+import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { EvaluationRecord, RunRecord, BeginRun } from '../store/evidence-store.ts';
 import { allRules } from '../../rules/index.ts';
 import type { App } from './app.ts';
@@ -10,7 +11,10 @@ import { TOOL_VERSION } from './version.ts';
 
 export interface OrgRunResult {
   run: RunRecord;
+  /** Null when the run was interrupted: an interrupted run is never evaluated. */
   evaluation: EvaluationRecord | null;
+  /** Every stream's outcome in this run, per connector instance (for health, metrics and alerts). */
+  outcomes: StreamOutcome[];
 }
 
 /** The organisations a command acts on: `--org` or all of them. */
@@ -32,7 +36,7 @@ export async function collectAndEvaluate(
 ): Promise<OrgRunResult> {
   const org = app.config.organisations[orgIndex]!;
   const connectors = resolveConnectors(app.config, orgIndex, app.registry);
-  const { run } = await runCollection({
+  const { run, outcomes } = await runCollection({
     store: app.store,
     org: org.id,
     connectors,
@@ -44,7 +48,7 @@ export async function collectAndEvaluate(
     run: { toolVersion: TOOL_VERSION, configDigest: configDigest(app.config, org.id), trigger: opts.trigger },
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
-  if (run.status === 'interrupted') return { run, evaluation: null };
+  if (run.status === 'interrupted') return { run, evaluation: null, outcomes };
   const evaluation = await evaluateStoredRun(app.store, run.id, app.config, allRules, opts.now);
-  return { run, evaluation };
+  return { run, evaluation, outcomes };
 }

@@ -1,0 +1,143 @@
+import type { HttpContext } from '../http/http-context.ts';
+import type { EvidenceStore, RunRecord } from '../store/evidence-store.ts';
+import type { App } from '../run/app.ts';
+import { collectAndEvaluate, type OrgRunResult } from '../run/pipeline.ts';
+import type { DaemonClock } from './daemon-clock.ts';
+import { checkDaemonSchedules, scheduleFor } from './daemon-config.ts';
+import { createDaemonMetrics, type ConnectorApiStats, type DaemonMetrics } from './daemon-metrics.ts';
+import { applyRun, healthReport, isSuccessfulRun, runRef, type HealthReport, type OrgState } from './health.ts';
+import { startHttpEndpoint, type HttpEndpoint } from './http-endpoint.ts';
+import { pruneAfterRun } from './retention-step.ts';
+import { Scheduler, type SchedulerEvent } from './scheduler.ts';
+
+export interface DaemonOptions {
+  app: App;
+  clock: DaemonClock;
+  /** In [0, 1); Math.random in production. */
+  random: () => number;
+  /** Called after every run (interrupted ones too), e.g. by alerts; its errors are logged, never fatal. */
+  onRunFinished?: (result: OrgRunResult) => Promise<void> | void;
+  /** Test seam: one run of an org. @default collect every connector, store, evaluate */
+  runOnce?: (app: App, orgIndex: number, opts: { signal: AbortSignal; now: () => Date }) => Promise<OrgRunResult>;
+  onSchedulerEvent?: (e: SchedulerEvent) => void;
+  /** Made by the caller when something built before the daemon (alerts) must count into it. @default a fresh registry */
+  metrics?: DaemonMetrics;
+}
+
+export interface RunningDaemon {
+  /** Where `/healthz` and `/metrics` are served; null when `daemon.http.enabled` is false. */
+  url: string | null;
+  metrics: DaemonMetrics;
+  health(): HealthReport;
+  /** Aborts runs in flight, waits for them (sealed as interrupted), closes the endpoint. Does not close the store. */
+  stop(): Promise<void>;
+}
+
+/** How many of an org's newest runs are read at start to find its last good one. */
+const SEED_RUNS = 50;
+
+/**
+ * `evidentia daemon`'s engine: a scheduler per organisation, each run followed by metrics, health,
+ * retention and the `onRunFinished` hook, and the local health/metrics endpoint.
+ */
+export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
+  const { app, clock } = opts;
+  const { config, log } = app;
+  const daemon = config.daemon;
+  checkDaemonSchedules(daemon, config.organisations.map((o) => o.id));
+  const since = clock.now();
+  const graceMs = daemon.graceSeconds * 1000;
+  const metrics = opts.metrics ?? createDaemonMetrics();
+  const states = new Map<string, OrgState>();
+  for (const org of config.organisations) {
+    const schedule = { pattern: scheduleFor(daemon, org.id), timezone: daemon.timezone };
+    states.set(org.id, await seedState(app.store, org.id, schedule, org.connectors.map((c) => c.id)));
+  }
+  const runOnce = opts.runOnce ?? ((a, i, o) => collectAndEvaluate(a, i, { ...o, trigger: 'schedule' }));
+
+  const runOrg = async (org: string, signal: AbortSignal): Promise<void> => {
+    const index = config.organisations.findIndex((o) => o.id === org);
+    // Each connector's HTTP counters, read once the run is over, feed the API-call metrics.
+    const api: Array<{ instance: string; ctx: HttpContext }> = [];
+    const counted: App = { ...app, httpFor: (instance) => {
+      const ctx = app.httpFor(instance);
+      api.push({ instance, ctx });
+      return ctx;
+    } };
+    const result = await runOnce(counted, index, { signal, now: () => clock.now() });
+    const stats: ConnectorApiStats[] = api.map((a) => ({ instance: a.instance, stats: a.ctx.stats.snapshot() }));
+    metrics.recordRun(result, stats);
+    states.set(org, applyRun(states.get(org)!, result.run, result.outcomes));
+    log.info({ org, run: result.run.id, status: result.run.status }, 'scheduled run finished');
+    if (config.retention.rawPagesDays !== undefined && !signal.aborted) {
+      await pruneAfterRun(app.store, { days: config.retention.rawPagesDays, now: clock.now(), log });
+    }
+    if (opts.onRunFinished) {
+      try {
+        await opts.onRunFinished(result);
+      } catch (err) {
+        log.error({ org, run: result.run.id, err }, 'the run-finished hook failed');
+      }
+    }
+  };
+
+  const scheduler = new Scheduler({
+    orgs: [...states.values()].map((s) => ({ org: s.org, schedule: s.schedule })),
+    maxJitterMs: daemon.jitterSeconds * 1000,
+    clock,
+    random: opts.random,
+    log,
+    lastRunStart: (org) => lastCountingRunStart(app.store, org),
+    runOrg,
+    onEvent: (e) => {
+      if (e.type === 'slot_skipped') metrics.recordSkippedSlot(e.org);
+      opts.onSchedulerEvent?.(e);
+    },
+  });
+  const health = () => healthReport([...states.values()], { now: clock.now(), since, graceMs, running: scheduler.runningOrgs() });
+
+  let endpoint: HttpEndpoint | null = null;
+  if (daemon.http.enabled) {
+    endpoint = await startHttpEndpoint({ host: daemon.http.host, port: daemon.http.port, health, metrics: () => metrics.render(), log });
+  }
+  try {
+    await scheduler.start();
+  } catch (e) {
+    // The store failed while reading the last runs: do not leave the endpoint holding the process open.
+    await scheduler.stop();
+    await endpoint?.close();
+    throw e;
+  }
+  return {
+    url: endpoint?.url ?? null,
+    metrics,
+    health,
+    async stop() {
+      await scheduler.stop();
+      await endpoint?.close();
+    },
+  };
+}
+
+/** The org's state as the store remembers it, so `/healthz` is right from the first second after a restart. */
+async function seedState(store: EvidenceStore, org: string, schedule: OrgState['schedule'], instances: readonly string[]): Promise<OrgState> {
+  const runs = (await store.listRuns({ org, limit: SEED_RUNS })).filter((r) => r.status !== 'running');
+  const lastRun = runs[0] ?? null;
+  const lastSuccess = runs.find((r) => isSuccessfulRun(r.status)) ?? null;
+  // Without stream outcomes at hand, only a complete run proves every connector succeeded.
+  const lastComplete = runs.find((r) => r.status === 'complete') ?? null;
+  return {
+    org,
+    schedule,
+    lastRun: lastRun ? runRef(lastRun) : null,
+    lastSuccessfulRun: lastSuccess ? runRef(lastSuccess) : null,
+    connectors: instances.map((instance) => ({ instance, lastSuccessfulRun: lastComplete ? runRef(lastComplete) : null, lastStatus: 'unknown' })),
+  };
+}
+
+/** The start of the org's newest run that served its slot: interrupted runs never count as evidence, so their slot is owed. */
+async function lastCountingRunStart(store: EvidenceStore, org: string): Promise<Date | null> {
+  const runs: RunRecord[] = await store.listRuns({ org, limit: SEED_RUNS });
+  const last = runs.find((r) => r.status !== 'interrupted' && r.status !== 'running');
+  return last ? new Date(last.startedAt) : null;
+}
