@@ -3,6 +3,7 @@ import { isAbsolute, dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { AgentError, ConfigError } from './errors.ts';
+import { exportConfig } from '../export/export-config.ts';
 
 /**
  * The one YAML config file. Everything is validated here with zod so that a mistake is reported
@@ -129,6 +130,8 @@ export const configSchema = z
     /** Rule parameters for every organisation, e.g. `mfa-coverage: { threshold: 0.95 }`. */
     rules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     organisations: z.array(organisation).min(1, 'at least one organisation is needed'),
+    /** Export packages (`evidentia export`): where the signing key lives. */
+    export: exportConfig.optional(),
   })
   .strict();
 export type AgentConfig = z.infer<typeof configSchema>;
