@@ -44,7 +44,7 @@ const claude = createApp({ key: 'sp-claude', displayName: 'Claude', publisher: {
 async function addRun(store: EvidenceStore, config: AgentConfig, spec: { startedAt: string; leeEnabled: boolean; noMfa?: boolean; interrupted?: boolean }): Promise<number> {
   const run = await store.beginRun({ org: 'contoso', startedAt: spec.startedAt, toolVersion: '0.1.0', configDigest: 'c'.repeat(64), trigger: 'test' });
   const users = ['ann', 'bob', 'cy'].map((n) => createAccount({ key: `u-${n}`, username: `${n}@contoso.com`, displayName: n === 'cy' ? HOSTILE_NAME : n }));
-  const lee = createAccount({ key: 'u-lee', username: 'lee@contoso.com', displayName: 'Lee', enabled: spec.leeEnabled, leaveDate: LEFT_AT });
+  const lee = createAccount({ key: 'u-lee', username: 'lee@contoso.com', displayName: HOSTILE_NAME, enabled: spec.leeEnabled, leaveDate: LEFT_AT });
   const streams: [EntityKind, Entity[]][] = [
     ['account', [...users, lee]],
     ['role_assignment', ['ann', 'bob'].map((u) => createRoleAssignment({ key: `ga-${u}`, principalKey: `u-${u}`, principalName: `${u}@contoso.com`, roleId: GLOBAL_ADMIN_TEMPLATE, roleName: 'Global Administrator' }))],
