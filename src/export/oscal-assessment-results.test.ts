@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExportFixture, type ExportFixture } from './export-test-fixtures.ts';
-import { oscalDateTime, oscalDocument, stableUuid } from './oscal-assessment-results.ts';
+import { oscalDateTime, oscalWriter, stableUuid } from './oscal-assessment-results.ts';
 
 /** NIST's OSCAL 1.0.6 assessment-results JSON schema, unmodified (public domain), kept in the repo so CI needs no download. */
 const SCHEMA = new URL('./schemas/oscal_assessment-results_schema.json', import.meta.url);
@@ -59,8 +59,12 @@ describe('OSCAL assessment results', () => {
 
   it('still validates for a period without any evaluated run', async () => {
     const validate = await validator();
-    const empty = oscalDocument({ org: { id: 'acme', name: 'Acme' }, period: { from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' }, generatedAt: '2026-02-01T10:00:00.120Z', toolVersion: '0.1.0', results: [] });
+    let text = '';
+    const writer = oscalWriter({ org: { id: 'acme', name: 'Acme' }, period: { from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' }, generatedAt: '2026-02-01T10:00:00.120Z', toolVersion: '0.1.0' }, (t) => (text += t));
+    writer.end();
+    const empty = JSON.parse(text) as { 'assessment-results': { results: { title: string }[] } };
     expect(validate(empty), JSON.stringify(validate.errors)).toBe(true);
+    expect(empty['assessment-results'].results.map((r) => r.title)).toEqual(['No evaluated run in the period']);
   });
 
   it('writes date-times OSCAL accepts (no trailing zero fraction) and stable v5-layout UUIDs', () => {

@@ -111,10 +111,35 @@ export interface OscalDocumentInput {
   period: { from: string; to: string };
   generatedAt: string;
   toolVersion: string;
-  results: readonly Json[];
 }
 
-export function oscalDocument(input: OscalDocumentInput): Json {
+/** The whole document at once (small periods and tests); `oscalWriter` streams the same text. */
+export function oscalDocument(input: OscalDocumentInput & { results: readonly Json[] }): Json {
+  return envelope(input, input.results.length > 0 ? input.results : [noRunResult(input)]);
+}
+
+/**
+ * Writes the document one result at a time: `add` each run's result as it is read, then `end`.
+ * The text is the same JSON `oscalDocument` describes (indentation aside).
+ */
+export function oscalWriter(input: OscalDocumentInput, write: (text: string) => void): { add(result: Json): void; end(): void } {
+  const MARK = '"@@results@@"';
+  const [head, tail] = JSON.stringify(envelope(input, ['@@results@@' as unknown as Json]), null, 2).split(MARK) as [string, string];
+  let count = 0;
+  write(head);
+  return {
+    add(result) {
+      write(`${count++ > 0 ? ',' : ''}${JSON.stringify(result)}`);
+    },
+    end() {
+      // OSCAL needs at least one result; a period with no evaluated run says so instead of being empty.
+      if (count === 0) write(JSON.stringify(noRunResult(input)));
+      write(`${tail}\n`);
+    },
+  };
+}
+
+function envelope(input: OscalDocumentInput, results: readonly Json[]): Json {
   return {
     'assessment-results': {
       uuid: stableUuid(`doc/${input.org.id}/${input.period.from}/${input.period.to}/${input.generatedAt}`),
@@ -129,8 +154,7 @@ export function oscalDocument(input: OscalDocumentInput): Json {
         href: '#automated-continuous-assessment',
         remarks: 'No separate assessment plan: Evidentia collects and evaluates continuously by its built-in rules. results.json and manifest.json in this package describe what was assessed.',
       },
-      // OSCAL needs at least one result; a period with no evaluated run says so instead of being empty.
-      results: input.results.length > 0 ? input.results : [noRunResult(input)],
+      results,
     },
   };
 }

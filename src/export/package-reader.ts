@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -36,18 +37,22 @@ async function readDir(root: string): Promise<PackageContents> {
     }
   };
   await walk(root);
-  const contents = new Map<string, Uint8Array>();
-  for (const [rel, full] of files) contents.set(rel, await readFile(full));
-  return { paths: [...files.keys()].sort(), read: (p) => contents.get(p) ?? null, oddEntries };
+  // Read when asked, one file at a time: a year's package is hundreds of megabytes.
+  return { paths: [...files.keys()].sort(), read: (p) => (files.has(p) ? readFileSync(files.get(p)!) : null), oddEntries };
 }
 
 async function readZip(file: string): Promise<PackageContents> {
-  let entries: Record<string, Uint8Array>;
+  const data = await readFile(file);
+  let names: string[];
   try {
-    entries = unzipSync(await readFile(file));
+    // The filter sees every entry's name without inflating any: a listing, not an extraction.
+    names = [];
+    unzipSync(data, { filter: (f) => (names.push(f.name), false) });
   } catch (e) {
     throw new AgentError('usage', `${file}: not a readable zip (${e instanceof Error ? e.message : String(e)}); give the folder or .zip that \`evidentia export\` wrote`, { cause: e });
   }
-  const files = new Map(Object.entries(entries).filter(([p]) => !p.endsWith('/')));
-  return { paths: [...files.keys()].sort(), read: (p) => files.get(p) ?? null, oddEntries: [] };
+  const paths = new Set(names.filter((p) => !p.endsWith('/')));
+  // Inflates one entry per read, so only the compressed zip and one file are in memory at a time.
+  const read = (p: string): Uint8Array | null => (paths.has(p) ? (unzipSync(data, { filter: (f) => f.name === p })[p] ?? null) : null);
+  return { paths: [...paths].sort(), read, oddEntries: [] };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Zip, ZipDeflate } from 'fflate';
@@ -21,6 +21,11 @@ export interface PackagedFile {
  */
 export interface PackageSink {
   add(path: string, content: string | Uint8Array): Promise<PackagedFile>;
+  /**
+   * A file written in pieces while other files are added (OSCAL results, one run at a time), so a
+   * year of runs is never held in memory. Its pieces go to disk as they come.
+   */
+  openStream(path: string): Promise<StreamedFile>;
   /** Finishes the package and moves it to its final place. */
   commit(): Promise<void>;
   /** Removes the temporary output (after an error). */
@@ -32,6 +37,31 @@ export async function openPackageSink(out: string, now: () => Date): Promise<Pac
   await mkdir(dirname(out), { recursive: true });
   const temp = `${out}.partial-${process.pid}-${now().getTime()}`;
   return out.toLowerCase().endsWith('.zip') ? zipSink(out, temp) : dirSink(out, temp);
+}
+
+export interface StreamedFile {
+  write(content: string | Uint8Array): void;
+  end(): Promise<PackagedFile>;
+}
+
+/** Appends to a file on disk and hashes on the way. */
+function diskStream(file: string, path: string, onEnd: (bytes: number) => Promise<void> = async () => undefined): StreamedFile {
+  const fd = openSync(file, 'wx', 0o644);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  return {
+    write(content) {
+      const data = bytesOf(content);
+      hash.update(data);
+      bytes += data.byteLength;
+      writeSync(fd, data);
+    },
+    async end() {
+      closeSync(fd);
+      await onEnd(bytes);
+      return { path, sha256: hash.digest('hex'), bytes };
+    },
+  };
 }
 
 function bytesOf(content: string | Uint8Array): Uint8Array {
@@ -57,6 +87,11 @@ async function dirSink(out: string, temp: string): Promise<PackageSink> {
       await writeFile(join(temp, path), data, { flag: 'wx' });
       return describe(path, data);
     },
+    async openStream(path) {
+      checkPath(path);
+      await mkdir(dirname(join(temp, path)), { recursive: true });
+      return diskStream(join(temp, path), path);
+    },
     async commit() {
       // An empty folder named by --out is replaced; anything else was refused above.
       await rmEmptyDir(out);
@@ -76,6 +111,7 @@ async function zipSink(out: string, temp: string): Promise<PackageSink> {
     if (final || err) closeSync(fd);
   });
   const mtime = new Date('2000-01-01T00:00:00Z');
+  const sideFiles: string[] = [];
   return {
     async add(path, content) {
       checkPath(path);
@@ -86,6 +122,27 @@ async function zipSink(out: string, temp: string): Promise<PackageSink> {
       entry.push(data, true);
       if (failure) throw failure;
       return describe(path, data);
+    },
+    async openStream(path) {
+      checkPath(path);
+      // A zip entry's data must be contiguous, so the pieces wait in a side file and go in at the end.
+      const side = `${temp}.${sideFiles.length}.part`;
+      sideFiles.push(side);
+      return diskStream(side, path, async () => {
+        const entry = new ZipDeflate(path, { level: 6 });
+        entry.mtime = mtime;
+        zip.add(entry);
+        const rfd = openSync(side, 'r');
+        try {
+          // A fresh buffer per chunk: the compressor may still refer to the previous one.
+          for (let chunk = Buffer.alloc(1 << 20), n = readSync(rfd, chunk); n > 0; chunk = Buffer.alloc(1 << 20), n = readSync(rfd, chunk)) entry.push(chunk.subarray(0, n));
+          entry.push(new Uint8Array(0), true);
+        } finally {
+          closeSync(rfd);
+          await rm(side, { force: true });
+        }
+        if (failure) throw failure;
+      });
     },
     async commit() {
       zip.end();
@@ -100,6 +157,7 @@ async function zipSink(out: string, temp: string): Promise<PackageSink> {
         // already closed
       }
       await rm(temp, { force: true });
+      for (const side of sideFiles) await rm(side, { force: true });
     },
   };
 }

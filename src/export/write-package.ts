@@ -9,7 +9,7 @@ import { allRules } from '../../rules/index.ts';
 import { createControlTally } from './control-tally.ts';
 import { chainOrder, describeFiles, MANIFEST_FILE, PUBLIC_KEY_IN_PACKAGE, signManifest, MANIFEST_FORMAT, type ChainLink } from './package-manifest.ts';
 import { openPackageSink, type PackagedFile } from './package-sink.ts';
-import { oscalDocument, oscalResultOf } from './oscal-assessment-results.ts';
+import { oscalResultOf, oscalWriter } from './oscal-assessment-results.ts';
 import { populationFiles } from './population-files.ts';
 import { renderReportHtml, type ExportDocument } from './report-html.ts';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportResults, type ExportedRun, type ExportGap, type RunRuleSummary } from './results-format.ts';
@@ -68,7 +68,8 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     const tally = createControlTally(allRules);
     const runs: ExportedRun[] = [];
     const chain: ChainLink[] = [];
-    const oscalResults: Record<string, unknown>[] = [];
+    const oscalFile = await sink.openStream('oscal-assessment-results.json');
+    const oscal = oscalWriter({ org: { id: org.id, name: org.name }, period, generatedAt, toolVersion: opts.toolVersion }, (t) => oscalFile.write(t));
     let latest: { runId: number; evaluatedAt: string; results: RuleResult[] } | null = null;
 
     for (const run of sealed) {
@@ -91,7 +92,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
         await add(file, text);
         exportedEvaluation = { id: evaluation.id, evaluatedAt: evaluation.evaluatedAt, paramsDigest: evaluation.paramsDigest, resultsHash: evaluation.resultsHash, file, rules: evaluation.results.map(summaryOf) };
         tally.add(run, evaluation.results);
-        oscalResults.push(oscalResultOf(run, evaluation, { manifest: manifestFile, evaluation: file }));
+        oscal.add(oscalResultOf(run, evaluation, { manifest: manifestFile, evaluation: file }));
         latest = { runId: run.id, evaluatedAt: evaluation.evaluatedAt, results: evaluation.results };
       }
       runs.push({ runId: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, status: run.status, toolVersion: run.toolVersion, configDigest: run.configDigest, manifestHash: run.manifestHash, previousManifestHash: run.previousManifestHash, manifestFile, evaluation: exportedEvaluation });
@@ -126,7 +127,8 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     // The format is checked on the way out: a package never holds results its own verifier rejects.
     exportResults.parse(doc);
     await add('results.json', `${JSON.stringify(doc, null, 2)}\n`);
-    await add('oscal-assessment-results.json', `${JSON.stringify(oscalDocument({ org: doc.org, period, generatedAt, toolVersion: opts.toolVersion, results: oscalResults }), null, 2)}\n`);
+    oscal.end();
+    files.push(await oscalFile.end());
     await add('statement-of-applicability.csv', statementOfApplicabilityCsv(doc.controls));
     for (const f of populationFiles({ exceptions })) await add(f.name, f.content);
     const html = renderReportHtml({ doc, histories, keyFingerprint: opts.key.fingerprint, chain: { first: chain[0]?.manifestHash ?? null, last: chain.at(-1)?.manifestHash ?? null } });
