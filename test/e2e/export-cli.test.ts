@@ -40,7 +40,7 @@ describe('evidentia export end to end (demo)', () => {
     for (const out of [join(dir, 'audit'), join(dir, 'audit.zip')]) {
       const res = await runCli(['export', '-c', config(), '--org', 'contoso', '--from', '2026-01-01', '--to', today(), '--out', out]);
       expect(res.code, res.stderr).toBe(0);
-      expect(res.stdout).toMatch(/1 sealed runs \(1 evaluated\)/);
+      expect(res.stdout).toMatch(/1 sealed run \(1 evaluated\)/);
       // The auditor needs no config and no store.
       const ok = await runCli(['verify', out, '--key', publicKey], { cwd: tmpdir() });
       expect(ok.code, ok.stdout + ok.stderr).toBe(0);

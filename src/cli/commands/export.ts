@@ -33,10 +33,14 @@ export async function exportCommand(app: App, opts: ExportCommandOptions): Promi
   opts.stdout.write(
     [
       `Wrote ${summary.out}: ${summary.files.length} files for ${org.id}, ${period.from} to ${period.to}.`,
-      `  ${summary.runs} sealed runs (${summary.evaluatedRuns} evaluated), ${summary.interruptedRuns} interrupted, ${summary.gaps} gaps listed.`,
+      `  ${count(summary.runs, 'sealed run')} (${summary.evaluatedRuns} evaluated), ${summary.interruptedRuns} interrupted, ${count(summary.gaps, 'gap')} listed.`,
       `  Last manifest hash: ${summary.lastManifestHash ?? 'none (no sealed run in the period)'}`,
       `  Signed with key ${key.fingerprint}; the auditor checks it with: evidentia verify ${summary.out} --key <your public key>`,
     ].join('\n') + '\n',
   );
   return EXIT.ok;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
