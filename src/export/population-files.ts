@@ -10,6 +10,11 @@ export interface PopulationFile {
 export interface PopulationInput {
   /** Exceptions listed by the last evaluated run of the period (every configured one, in force or expired). */
   exceptions: readonly ResultException[];
+  /**
+   * The last evaluated run's evaluation (null when the period has none): stored inventories are
+   * read by it (`EvidenceStore.loadInventories(evaluationId)`) once that store method exists.
+   */
+  evaluationId: number | null;
 }
 
 /**

@@ -71,6 +71,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     const oscalFile = await sink.openStream('oscal-assessment-results.json');
     const oscal = oscalWriter({ org: { id: org.id, name: org.name }, period, generatedAt, toolVersion: opts.toolVersion }, (t) => oscalFile.write(t));
     let latest: { runId: number; evaluatedAt: string; results: RuleResult[] } | null = null;
+    let latestEvaluationId: number | null = null;
 
     for (const run of sealed) {
       const manifest = await store.getManifest(run.id);
@@ -94,6 +95,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
         tally.add(run, evaluation.results);
         oscal.add(oscalResultOf(run, evaluation, { manifest: manifestFile, evaluation: file }));
         latest = { runId: run.id, evaluatedAt: evaluation.evaluatedAt, results: evaluation.results };
+        latestEvaluationId = evaluation.id;
       }
       runs.push({ runId: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, status: run.status, toolVersion: run.toolVersion, configDigest: run.configDigest, manifestHash: run.manifestHash, previousManifestHash: run.previousManifestHash, manifestFile, evaluation: exportedEvaluation });
       opts.log.debug({ run: run.id }, 'run exported');
@@ -130,7 +132,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     oscal.end();
     files.push(await oscalFile.end());
     await add('statement-of-applicability.csv', statementOfApplicabilityCsv(doc.controls));
-    for (const f of populationFiles({ exceptions })) await add(f.name, f.content);
+    for (const f of populationFiles({ exceptions, evaluationId: latestEvaluationId })) await add(f.name, f.content);
     const html = renderReportHtml({ doc, histories, keyFingerprint: opts.key.fingerprint, chain: { first: chain[0]?.manifestHash ?? null, last: chain.at(-1)?.manifestHash ?? null } });
     await add('report.html', html);
     if (opts.pdf) await add('report.pdf', await opts.pdf(html));
