@@ -58,6 +58,7 @@ describe.skipIf(!hasChromium)(`report.html in a real browser (${CHROMIUM_PATH}; 
     // Each plotted MFA coverage point is a run's measured value; unmeasured runs are not plotted.
     const plotted = await page.locator('#chart-mfa circle[data-series="overall"]').evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-run')), Number(e.getAttribute('data-value'))]));
     expect(plotted).toEqual(results.metrics.runs.filter((r) => r.mfaCoverage !== null).map((r) => [r.runId, r.mfaCoverage]));
+    expect(plotted.length).toBeGreaterThan(0);
     expect(plotted.length).toBeLessThan(results.metrics.runs.length);
     expect(await page.locator('#runs-sealed').textContent()).toBe(String(results.runs.length));
     expect(await page.locator('#runs-interrupted').textContent()).toBe(String(results.interruptedRuns.length));

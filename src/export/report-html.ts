@@ -75,9 +75,11 @@ function chartsSection(doc: ExportDocument): string {
   const gaps = doc.gaps.filter((g) => g.from !== null && g.to !== null).map((g) => ({ from: g.from!, to: g.to! }));
   const base = { from: doc.period.from, to: doc.period.to, gaps, breakAfterMs: m.missedDaysAfterHours * HOUR_MS };
   const systems = (pick: (r: MetricsReport['runs'][number]) => Record<string, number>): string[] => [...new Set(m.runs.flatMap((r) => Object.keys(pick(r))))].sort();
+  const mfaSystems = systems((r) => r.mfaBySystem);
+  // With one system its line is the overall line; drawn twice, one would hide the other.
   const mfa: Series[] = [
     { name: 'overall', points: m.runs.map((r) => ({ t: r.startedAt, v: r.mfaCoverage, runId: r.runId })) },
-    ...systems((r) => r.mfaBySystem).map((s) => ({ name: s, points: m.runs.map((r) => ({ t: r.startedAt, v: r.mfaBySystem[s] ?? null, runId: r.runId })) })),
+    ...(mfaSystems.length > 1 ? mfaSystems.map((s) => ({ name: s, points: m.runs.map((r) => ({ t: r.startedAt, v: r.mfaBySystem[s] ?? null, runId: r.runId })) })) : []),
   ];
   const admins: Series[] = systems((r) => r.admins).map((s) => ({ name: s, points: m.runs.map((r) => ({ t: r.startedAt, v: r.admins[s] ?? null, runId: r.runId })) }));
   const ai: Series[] = [{ name: 'unapproved AI apps', points: m.runs.map((r) => ({ t: r.startedAt, v: r.unapprovedAiApps === null ? null : r.unapprovedAiApps.length, runId: r.runId })) }];

@@ -102,7 +102,9 @@ export function barChart(spec: { id: string; title: string; bars: Bar[]; thresho
   const parts: string[] = [`<defs><pattern id="open-${esc(spec.id)}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fca5a5"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b91c1c" stroke-width="2"/></pattern></defs>`];
   spec.bars.forEach((b, i) => {
     const top = i * rowH + 4;
-    parts.push(`<text x="${labelW - 6}" y="${top + 14}" text-anchor="end" font-size="11">${esc(b.label)}</text>`);
+    // Long names are cut to fit beside the bar; the full name is in the bar's tooltip.
+    const label = b.label.length > 38 ? `${b.label.slice(0, 37)}…` : b.label;
+    parts.push(`<text x="${labelW - 6}" y="${top + 14}" text-anchor="end" font-size="11">${esc(label)}</text>`);
     parts.push(`<rect class="bar" x="${labelW}" y="${top}" width="${Math.max(1, x(b.value) - labelW).toFixed(1)}" height="${rowH - 6}" fill="${b.open ? `url(#open-${esc(spec.id)})` : '#1f5fa8'}" data-value="${b.value}" data-open="${b.open}"><title>${esc(`${b.label}: ${b.open ? 'at least ' : ''}${Math.floor(b.value)} ${spec.unit}`)}</title></rect>`);
     parts.push(`<text x="${(x(b.value) + 4).toFixed(1)}" y="${top + 14}" font-size="11">${esc(`${b.open ? '≥ ' : ''}${Math.floor(b.value)} ${spec.unit}${b.open ? ' (open)' : ''}`)}</text>`);
   });
