@@ -94,6 +94,9 @@ export function verifyPackage(pkg: PackageContents, opts: { pinnedKeyPem?: strin
   // 3. The run chain: each manifest file hashes to its run's manifest hash, and the links hold.
   const { chain } = signed;
   chain.runs.forEach((link, i) => {
+    const before = chain.runs[i - 1];
+    const expected = before ? before.manifestHash : chain.previousOfFirst;
+    if (link.previousManifestHash !== expected) say('chain', link.file, `run ${link.runId} links to ${String(link.previousManifestHash)}, but the run before it in the chain has manifest hash ${String(expected)}: a run is missing or out of place`);
     const data = pkg.read(link.file);
     if (data === null) return; // already reported as missing (or never listed, which the signature covers)
     if (sha256(data) !== link.manifestHash) say('chain', link.file, `${link.file}: its SHA-256 is not run ${link.runId}'s manifest hash ${link.manifestHash}`);
@@ -106,9 +109,6 @@ export function verifyPackage(pkg: PackageContents, opts: { pinnedKeyPem?: strin
     }
     if (m.runId !== link.runId) say('chain', link.file, `${link.file} is the manifest of run ${String(m.runId)}, not of run ${link.runId}`);
     if (m.previousManifestHash !== link.previousManifestHash) say('chain', link.file, `${link.file}: previousManifestHash ${String(m.previousManifestHash)} differs from the chain listed in ${MANIFEST_FILE}`);
-    const before = chain.runs[i - 1];
-    const expected = before ? before.manifestHash : chain.previousOfFirst;
-    if (link.previousManifestHash !== expected) say('chain', link.file, `run ${link.runId} links to ${String(link.previousManifestHash)}, but the run before it in the chain has manifest hash ${String(expected)}: a run is missing or out of place`);
   });
   if ((chain.runs[0]?.manifestHash ?? null) !== chain.firstManifestHash || (chain.runs.at(-1)?.manifestHash ?? null) !== chain.lastManifestHash) {
     say('chain', MANIFEST_FILE, 'the first or last manifest hash of the chain does not match its runs');
