@@ -77,7 +77,7 @@ export interface ExportFixture {
   key: SigningKey;
   runIds: number[];
   /** Writes a package of the fixture's period to `out` (a folder, or a .zip). */
-  exportTo(out: string, opts?: { pdf?: PdfRenderer }): Promise<ExportSummary>;
+  exportTo(out: string, opts?: { pdf?: PdfRenderer; period?: { from: string; to: string } }): Promise<ExportSummary>;
   cleanup(): Promise<void>;
 }
 
@@ -107,8 +107,8 @@ export async function buildExportFixture(): Promise<ExportFixture> {
     keyDir,
     key,
     runIds,
-    exportTo: (out, opts = {}) =>
-      writeExportPackage({ store, org: config.organisations[0]!, period: PERIOD, out, now: () => new Date('2026-11-20T12:00:00.000Z'), toolVersion: '0.1.0', configDigest: 'd'.repeat(64), key, log: pino({ level: 'silent' }), ...opts }),
+    exportTo: (out, { period = PERIOD, ...opts } = {}) =>
+      writeExportPackage({ store, org: config.organisations[0]!, period, out, now: () => new Date('2026-11-20T12:00:00.000Z'), toolVersion: '0.1.0', configDigest: 'd'.repeat(64), key, log: pino({ level: 'silent' }), ...opts }),
     cleanup: async () => {
       await store.close();
       await rm(dir, { recursive: true, force: true });

@@ -164,6 +164,17 @@ describe('export package', () => {
     // Every Annex A control of a built-in rule has a row.
     expect(soa.map((l) => l.split(',')[0])).toEqual(expect.arrayContaining(['"A.5.16"', '"A.5.17"', '"A.5.18"', '"A.8.2"', '"A.8.5"', '"A.5.23"']));
   });
+
+  it('exports a period without any run as such: verifiable, every control "no_evidence", nothing reads as passing', async () => {
+    const empty = join(fx.dir, 'empty');
+    const summary = await fx.exportTo(empty, { period: { from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' } });
+    expect(summary).toMatchObject({ runs: 0, lastManifestHash: null });
+    expect(verifyPackage(await readPackage(empty)).ok).toBe(true);
+    const results = exportResults.parse(JSON.parse(await readFile(join(empty, 'results.json'), 'utf8')));
+    expect(results.gaps[0]).toMatchObject({ kind: 'no_runs', detail: expect.stringContaining('nothing passed') });
+    expect(new Set(results.controls.map((c) => c.result))).toEqual(new Set(['no_evidence']));
+    expect(await readFile(join(empty, 'report.html'), 'utf8')).not.toMatch(/data-status="pass"/);
+  });
 });
 
 async function readJson(path: string): Promise<{ previousManifestHash?: string | null }> {
