@@ -22,6 +22,9 @@ import { INVENTORY_KINDS } from '../inventory/inventory-schema.ts';
 import type { InventoryKind } from '../inventory/inventory-schema.ts';
 import { daemonCommand } from './commands/daemon.ts';
 import { pruneCommand } from './commands/prune.ts';
+import { exportCommand } from './commands/export.ts';
+import { keysInitCommand } from './commands/keys.ts';
+import { verifyPackageCommand } from './commands/verify-package.ts';
 
 const DEFAULT_CONFIG = process.env.EVIDENTIA_CONFIG ?? 'evidentia.yaml';
 
@@ -161,10 +164,36 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     });
   program
     .command('verify')
-    .description('recompute every evidence hash and chain; exit 4 if anything changed')
+    .description('recompute every evidence hash and chain; with a package (folder or .zip), check it offline; exit 4 if anything changed')
+    .argument('[package]', 'an export package to check instead of the store')
+    .option('--key <public.pem>', 'with a package: the public key you trust (pins the signer)')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
-      code = await withApp(cmd, (a) => verifyCommand(a, { ...o, out: io.stdout }), { readOnly: true });
+    .action(async (pkg: string | undefined, o: { json?: boolean; key?: string }, cmd: Command) => {
+      if (pkg !== undefined) code = await verifyPackageCommand({ location: pkg, ...o, stdout: io.stdout });
+      else if (o.key !== undefined) throw new UsageError('--key applies to a package: evidentia verify <package> --key <public.pem>');
+      else code = await withApp(cmd, (a) => verifyCommand(a, { ...o, out: io.stdout }), { readOnly: true });
+    });
+  program
+    .command('export')
+    .description('write a signed evidence package for an auditor: report, results, OSCAL, statement of applicability, CSVs, run manifests')
+    .option('--org <id>', 'the organisation (needed when the config has several)')
+    .requiredOption('--from <YYYY-MM-DD>', 'first day (UTC) of the audit period')
+    .requiredOption('--to <YYYY-MM-DD>', 'last day (UTC) of the audit period, inclusive')
+    .requiredOption('--out <dir|file.zip>', 'where to write the package: a new folder, or a .zip')
+    .option('--pdf', 'also render report.pdf with the system Chromium')
+    .action(async (o: { org?: string; from: string; to: string; out: string; pdf?: boolean }, cmd: Command) => {
+      const { config } = cmd.optsWithGlobals<{ config: string }>();
+      code = await withApp(cmd, (a) => exportCommand(a, { ...o, configFile: config, now, stdout: io.stdout }), { readOnly: true });
+    });
+  program
+    .command('keys')
+    .description('manage the key that signs export packages')
+    .command('init')
+    .description('make the Ed25519 signing key pair (private key mode 0600, never exported)')
+    .option('--dir <dir>', 'where to put it (default: export.keyDir, else keys/ next to the store)')
+    .action(async (o: { dir?: string }, cmd: Command) => {
+      const { config } = cmd.optsWithGlobals<{ config: string }>();
+      code = await keysInitCommand({ ...o, configFile: config, stdout: io.stdout });
     });
   program
     .command('alerts')

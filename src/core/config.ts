@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AgentError, ConfigError } from './errors.ts';
 import { alertsConfig } from '../alert/alert-config.ts';
 import { DAEMON_DEFAULTS, daemonConfig, retentionConfig } from '../daemon/daemon-config.ts';
+import { exportConfig } from '../export/export-config.ts';
 
 /**
  * The one YAML config file. Everything is validated here with zod so that a mistake is reported
@@ -136,6 +137,8 @@ export const configSchema = z
     /** `evidentia daemon`: schedules, jitter, the health/metrics endpoint (src/daemon/daemon-config.ts). */
     daemon: daemonConfig.default(DAEMON_DEFAULTS),
     retention: retentionConfig.default({}),
+    /** Export packages (`evidentia export`): where the signing key lives. */
+    export: exportConfig.optional(),
   })
   .strict();
 export type AgentConfig = z.infer<typeof configSchema>;

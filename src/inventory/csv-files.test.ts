@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvText } from './csv-text.ts';
+import { csvCell, csvText } from '../report/csv-text.ts';
 import { inventoryCsvFiles } from './csv-files.ts';
 import type { RunInventories } from './inventory-schema.ts';
 import { readCsv as parse } from '../../test/support/read-csv.ts';

@@ -1,5 +1,5 @@
-import { csvText, listCell } from './csv-text.ts';
-import type { CsvCell } from './csv-text.ts';
+import { csvText, listCell } from '../report/csv-text.ts';
+import type { CsvCell } from '../report/csv-text.ts';
 import { INVENTORY_KINDS } from './inventory-schema.ts';
 import type { InventoryKind, RunInventories } from './inventory-schema.ts';
 

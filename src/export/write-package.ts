@@ -1,0 +1,182 @@
+import type { Logger } from 'pino';
+import { canonicalJson, sha256Hex } from '../core/canonical-json.ts';
+import type { OrganisationConfig } from '../core/config.ts';
+import { AgentError } from '../core/errors.ts';
+import type { ResultException, RuleResult } from '../core/rule.ts';
+import { loadMetrics } from '../metrics/load-metrics.ts';
+import type { EvidenceStore, RunRecord } from '../store/evidence-store.ts';
+import { allRules } from '../../rules/index.ts';
+import { createControlTally } from './control-tally.ts';
+import { chainOrder, describeFiles, MANIFEST_FILE, PUBLIC_KEY_IN_PACKAGE, signManifest, MANIFEST_FORMAT, type ChainLink } from './package-manifest.ts';
+import { openPackageSink, type PackagedFile } from './package-sink.ts';
+import { oscalResultOf, oscalWriter } from './oscal-assessment-results.ts';
+import { populationFiles } from './population-files.ts';
+import { renderReportHtml, type ExportDocument } from './report-html.ts';
+import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportResults, type ExportedRun, type ExportGap, type RunRuleSummary } from './results-format.ts';
+import type { SigningKey } from './signing-keys.ts';
+import { statementOfApplicabilityCsv } from './soa-csv.ts';
+
+/** Renders report.html to PDF bytes (src/export/render-pdf.ts); injected so tests and machines without Chromium do without. */
+export type PdfRenderer = (html: string) => Promise<Uint8Array>;
+
+export interface ExportOptions {
+  store: EvidenceStore;
+  org: OrganisationConfig;
+  /** Inclusive start and exclusive end, ISO instants. */
+  period: { from: string; to: string };
+  out: string;
+  now: () => Date;
+  toolVersion: string;
+  configDigest: string;
+  key: SigningKey;
+  pdf?: PdfRenderer;
+  log: Logger;
+}
+
+export interface ExportSummary {
+  out: string;
+  files: PackagedFile[];
+  runs: number;
+  evaluatedRuns: number;
+  interruptedRuns: number;
+  gaps: number;
+  lastManifestHash: string | null;
+}
+
+type SealedRun = RunRecord & { status: 'complete' | 'partial' | 'failed'; manifestHash: string };
+
+/**
+ * Writes a signed export package of one organisation for a period. Runs are read one at a time
+ * (manifest, latest evaluation) and written as they are read; only per-run summaries are kept.
+ * The metrics come from `loadMetrics`, exactly as `evidentia metrics` computes them.
+ */
+export async function writeExportPackage(opts: ExportOptions): Promise<ExportSummary> {
+  const { store, org, period } = opts;
+  const generatedAt = opts.now().toISOString();
+  const inPeriod = (r: RunRecord) => Date.parse(r.startedAt) >= Date.parse(period.from) && Date.parse(r.startedAt) < Date.parse(period.to);
+  const all = (await store.listRuns({ org: org.id })).filter(inPeriod);
+  const sealed = chainOrder(all.filter((r): r is SealedRun => (r.status === 'complete' || r.status === 'partial' || r.status === 'failed') && r.manifestHash !== null));
+  const interrupted = all.filter((r) => r.status === 'interrupted').sort((a, b) => a.id - b.id);
+  const running = all.filter((r) => r.status === 'running');
+
+  const sink = await openPackageSink(opts.out, opts.now);
+  try {
+    const files: PackagedFile[] = [];
+    const add = async (path: string, content: string | Uint8Array) => {
+      files.push(await sink.add(path, content));
+    };
+    const tally = createControlTally(allRules);
+    const runs: ExportedRun[] = [];
+    const chain: ChainLink[] = [];
+    const oscalFile = await sink.openStream('oscal-assessment-results.json');
+    const oscal = oscalWriter({ org: { id: org.id, name: org.name }, period, generatedAt, toolVersion: opts.toolVersion }, (t) => oscalFile.write(t));
+    let latest: { runId: number; evaluatedAt: string; results: RuleResult[] } | null = null;
+    let latestEvaluationId: number | null = null;
+
+    for (const run of sealed) {
+      const manifest = await store.getManifest(run.id);
+      if (manifest === null || sha256Hex(manifest) !== run.manifestHash) {
+        throw new AgentError('store_failed', `run ${run.id}: its stored manifest no longer matches its manifest hash; run \`evidentia verify\` before exporting`);
+      }
+      const manifestFile = `manifests/run-${run.id}.json`;
+      await add(manifestFile, manifest);
+      chain.push({ runId: run.id, manifestHash: run.manifestHash, previousManifestHash: run.previousManifestHash, file: manifestFile });
+      const evaluation = await store.latestEvaluation(run.id);
+      let exportedEvaluation: ExportedRun['evaluation'] = null;
+      if (evaluation) {
+        // Exactly what the results hash covers, so an auditor recomputes it with sha256 alone.
+        const text = canonicalJson({ runManifestHash: run.manifestHash, evaluatedAt: evaluation.evaluatedAt, paramsDigest: evaluation.paramsDigest, results: evaluation.results });
+        if (sha256Hex(text) !== evaluation.resultsHash) {
+          throw new AgentError('store_failed', `run ${run.id}: evaluation ${evaluation.id} no longer matches its results hash; run \`evidentia verify\` before exporting`);
+        }
+        const file = `evaluations/run-${run.id}.json`;
+        await add(file, text);
+        exportedEvaluation = { id: evaluation.id, evaluatedAt: evaluation.evaluatedAt, paramsDigest: evaluation.paramsDigest, resultsHash: evaluation.resultsHash, file, rules: evaluation.results.map(summaryOf) };
+        tally.add(run, evaluation.results);
+        oscal.add(oscalResultOf(run, evaluation, { manifest: manifestFile, evaluation: file }));
+        latest = { runId: run.id, evaluatedAt: evaluation.evaluatedAt, results: evaluation.results };
+        latestEvaluationId = evaluation.id;
+      }
+      runs.push({ runId: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, status: run.status, toolVersion: run.toolVersion, configDigest: run.configDigest, manifestHash: run.manifestHash, previousManifestHash: run.previousManifestHash, manifestFile, evaluation: exportedEvaluation });
+      opts.log.debug({ run: run.id }, 'run exported');
+    }
+
+    const metrics = await loadMetrics(store, org, { from: period.from, to: period.to });
+    const gaps: ExportGap[] = [
+      ...(sealed.length === 0 ? [{ kind: 'no_runs', runId: null, from: period.from, to: period.to, detail: `no sealed run of ${org.id} started in the period: nothing was collected, nothing passed` }] : []),
+      ...interrupted.map((r) => ({ kind: 'interrupted', runId: r.id, from: r.startedAt, to: r.finishedAt, detail: `run ${r.id} (${r.startedAt}) was interrupted: not evidence, its data is not used` })),
+      ...running.map((r) => ({ kind: 'running', runId: r.id, from: r.startedAt, to: null, detail: `run ${r.id} (${r.startedAt}) was still running at export time: not evidence yet` })),
+      ...sealed.filter((r) => r.status === 'failed').map((r) => ({ kind: 'failed_run', runId: r.id, from: r.startedAt, to: r.finishedAt, detail: `run ${r.id} (${r.startedAt}) failed: no stream was usable; it is in the chain but measured nothing` })),
+      ...metrics.gaps.map((g) => ({ kind: g.kind, runId: g.runId, from: g.from, to: g.to, detail: g.detail })),
+    ];
+    const histories = tally.histories();
+    const exceptions: ResultException[] = latest ? dedupeExceptions(latest.results) : [];
+    const doc: ExportDocument = {
+      format: EXPORT_FORMAT,
+      version: EXPORT_FORMAT_VERSION,
+      org: { id: org.id, name: org.name },
+      period,
+      generatedAt,
+      toolVersion: opts.toolVersion,
+      runs,
+      interruptedRuns: interrupted.map((r) => ({ runId: r.id, startedAt: r.startedAt, finishedAt: r.finishedAt })),
+      gaps,
+      controls: histories.map((h) => h.summary),
+      latest,
+      exceptions,
+      metrics,
+    };
+    // The format is checked on the way out: a package never holds results its own verifier rejects.
+    exportResults.parse(doc);
+    await add('results.json', `${JSON.stringify(doc, null, 2)}\n`);
+    oscal.end();
+    files.push(await oscalFile.end());
+    await add('statement-of-applicability.csv', statementOfApplicabilityCsv(doc.controls));
+    const inventories = latestEvaluationId === null ? null : await store.loadInventories(latestEvaluationId);
+    for (const f of populationFiles({ exceptions, inventories })) await add(f.name, f.content);
+    const html = renderReportHtml({ doc, histories, keyFingerprint: opts.key.fingerprint, chain: { first: chain[0]?.manifestHash ?? null, last: chain.at(-1)?.manifestHash ?? null } });
+    await add('report.html', html);
+    if (opts.pdf) await add('report.pdf', await opts.pdf(html));
+    await add(PUBLIC_KEY_IN_PACKAGE, opts.key.publicKeyPem);
+
+    const signed = signManifest(
+      {
+        format: MANIFEST_FORMAT,
+        version: 1,
+        toolVersion: opts.toolVersion,
+        org: doc.org,
+        period,
+        generatedAt,
+        configDigest: opts.configDigest,
+        chain: { firstManifestHash: chain[0]?.manifestHash ?? null, lastManifestHash: chain.at(-1)?.manifestHash ?? null, previousOfFirst: chain[0]?.previousManifestHash ?? null, runs: chain },
+        files: describeFiles(files),
+        publicKey: { file: PUBLIC_KEY_IN_PACKAGE, fingerprint: opts.key.fingerprint },
+      },
+      opts.key,
+    );
+    files.push(await sink.add(MANIFEST_FILE, `${JSON.stringify(signed, null, 2)}\n`));
+    await sink.commit();
+    return { out: opts.out, files, runs: runs.length, evaluatedRuns: runs.filter((r) => r.evaluation).length, interruptedRuns: interrupted.length, gaps: gaps.length, lastManifestHash: chain.at(-1)?.manifestHash ?? null };
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+}
+
+function summaryOf(r: RuleResult): RunRuleSummary {
+  return { ruleId: r.ruleId, status: r.status, notApplicable: r.notApplicable, measured: r.measured, threshold: r.threshold, unit: r.unit, summary: r.summary, reasons: r.reasons, controls: r.controls, evidenceCount: r.evidence.length };
+}
+
+/** Every rule lists its own exceptions; one exception names one rule, so this only flattens. */
+function dedupeExceptions(results: readonly RuleResult[]): ResultException[] {
+  const seen = new Set<string>();
+  const out: ResultException[] = [];
+  for (const e of results.flatMap((r) => r.exceptions)) {
+    const key = canonicalJson(e);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(e);
+    }
+  }
+  return out;
+}
