@@ -28,6 +28,10 @@ export function pruneBlobs(db: Database, olderThan: Date, now: Date): PruneResul
       prune.run(at, c.hash);
       bytesFreed += c.size;
     }
+    // The record `verify` checks every pruned body against (migrations/006-prune-log.sql).
+    if (candidates.length > 0) {
+      db.prepare('INSERT INTO prune_log (cutoff, pruned_at, blobs, bytes) VALUES (?, ?, ?, ?)').run(cutoff, at, candidates.length, bytesFreed);
+    }
     return { blobsPruned: candidates.length, bytesFreed };
   }).immediate();
 }

@@ -48,6 +48,7 @@ function check(db: Database): VerifyReport {
   const problems: Problem[] = [];
   let pagesChecked = 0;
   let pagesPruned = 0;
+  const cutoffs = pruneCutoffs(db);
 
   const pagesOf = db.prepare<[number], PageCheckRow>(
     `SELECT p.instance, p.stream, p.seq, p.blob_hash, b.hash IS NOT NULL AS blob_exists
@@ -64,7 +65,11 @@ function check(db: Database): VerifyReport {
       if (!page.blob_exists || blobs.missingBody.has(page.blob_hash)) {
         say('page_missing', `${name} is gone: its stored body (SHA-256 ${short(page.blob_hash)}) is missing`);
       } else if (blobs.pruned.has(page.blob_hash)) {
-        pagesPruned++;
+        const cutoff = cutoffs.get(blobs.pruned.get(page.blob_hash)!);
+        if (cutoff === undefined || !(Date.parse(run.started_at) < cutoff)) {
+          const why = cutoff === undefined ? 'no recorded retention prune removed it' : `the run started after that prune's cutoff (${new Date(cutoff).toISOString()})`;
+          say('page_missing', `${name} is gone: its stored body (SHA-256 ${short(page.blob_hash)}) was removed, but ${why}`);
+        } else pagesPruned++;
       } else {
         pagesChecked++;
         if (blobs.changed.has(page.blob_hash)) {
@@ -86,7 +91,7 @@ function check(db: Database): VerifyReport {
   problems.sort((a, b) => a.runId - b.runId);
   return {
     ok: problems.length === 0,
-    message: summarise(problems, runs.length, pagesChecked, evaluations, pagesPruned),
+    message: summarise(problems, runs.length, pagesChecked, evaluations, pagesPruned, latestCutoff(db)),
     runsChecked: runs.length,
     pagesChecked,
     pagesPruned,
@@ -97,16 +102,36 @@ function check(db: Database): VerifyReport {
 }
 
 /** Re-hashes every stored body once, however many runs share it. */
-function checkBlobs(db: Database): { changed: Set<string>; missingBody: Set<string>; pruned: Set<string> } {
+function checkBlobs(db: Database): { changed: Set<string>; missingBody: Set<string>; pruned: Map<string, string> } {
   const changed = new Set<string>();
   const missingBody = new Set<string>();
-  const pruned = new Set<string>();
+  /** Pruned body hash → when it was pruned. */
+  const pruned = new Map<string, string>();
   const rows = db.prepare<[], { hash: string; body: Uint8Array | string | null; pruned_at: string | null }>('SELECT hash, body, pruned_at FROM blobs').iterate();
   for (const row of rows) {
-    if (row.body === null) (row.pruned_at === null ? missingBody : pruned).add(row.hash);
-    else if (sha256Hex(row.body) !== row.hash) changed.add(row.hash);
+    if (row.body === null) {
+      if (row.pruned_at === null) missingBody.add(row.hash);
+      else pruned.set(row.hash, row.pruned_at);
+    } else if (sha256Hex(row.body) !== row.hash) changed.add(row.hash);
   }
   return { changed, missingBody, pruned };
+}
+
+/**
+ * Retention's record: per prune time, the cutoff it used. A body counts as pruned by retention only
+ * if a recorded prune removed it (same time) and the run using it started before that prune's
+ * cutoff; otherwise a recent page was blanked by hand and that is reported, not excused.
+ */
+function pruneCutoffs(db: Database): Map<string, number> {
+  const byTime = new Map<string, number>();
+  for (const row of db.prepare<[], { cutoff: string; pruned_at: string }>('SELECT cutoff, pruned_at FROM prune_log').iterate()) {
+    byTime.set(row.pruned_at, Math.max(byTime.get(row.pruned_at) ?? -Infinity, Date.parse(row.cutoff)));
+  }
+  return byTime;
+}
+
+function latestCutoff(db: Database): string | null {
+  return db.prepare<[], string | null>('SELECT max(cutoff) FROM prune_log').pluck().get() ?? null;
 }
 
 /** For each sealed run, the manifest hash of the run sealed before it in the same org (null: first). */
@@ -236,11 +261,11 @@ function checkEvaluations(db: Database, problems: Problem[]): number {
   return rows.length;
 }
 
-function summarise(problems: readonly Problem[], runs: number, pages: number, evaluations: number, pruned: number): string {
+function summarise(problems: readonly Problem[], runs: number, pages: number, evaluations: number, pruned: number, cutoff: string | null): string {
   const first = problems[0];
   if (!first) {
     // Pruned pages are said out loud: their hashes are in the chain, but their bodies can no longer be re-hashed.
-    const prunedNote = pruned > 0 ? `; ${pruned} page(s) pruned by retention (hash kept, body removed)` : '';
+    const prunedNote = pruned > 0 ? `; ${pruned} page(s) pruned by retention (hash kept, body removed; runs started before ${cutoff ?? 'an unrecorded cutoff'})` : '';
     return `Verified ${runs} run(s), ${pages} page(s) and ${evaluations} evaluation(s): every hash, manifest and chain matches${prunedNote}.`;
   }
   const more = problems.length - 1;
