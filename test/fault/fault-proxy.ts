@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 export type FaultAction =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   /** Replace a successful response's body (keeps status and headers). */
-  | { kind: 'body'; body: (original: string) => string }
+  | { kind: 'body'; body: (original: string, path: string) => string }
   /** Destroy the socket before any byte of the response. */
   | { kind: 'reset' }
   /** Send the headers and half the body, then destroy the socket. */
@@ -103,7 +103,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         for await (const c of up) parts.push(c as Buffer);
         let text = Buffer.concat(parts).toString('utf8').split(target.origin).join(origin);
         const status = up.statusCode ?? 502;
-        if (action?.kind === 'body' && status >= 200 && status < 300) text = action.body(text);
+        if (action?.kind === 'body' && status >= 200 && status < 300) text = action.body(text, path);
         record.status = status;
         const out = { ...up.headers };
         delete out['content-length'];
