@@ -20,6 +20,8 @@ import { silentLogger } from '../support/silent-logger.ts';
 export interface CellRun {
   outcomes: ReadonlyMap<string, StreamOutcome>;
   snapshot: StoredSnapshot;
+  /** How many faulty answers the double or proxy gave; a `recovers` cell must have met at least one. */
+  injected?: number;
 }
 
 export interface Cell {
@@ -58,6 +60,8 @@ export function assertCell(c: Cell, r: CellRun): void {
   expect(outcome, `no outcome for ${c.stream}: ${summary}`).toBeDefined();
   const results = evaluateSnapshot(r.snapshot);
   if (c.expect === 'recovers') {
+    expect(r.injected, 'a recovery cell must count the faults it injected').toBeDefined();
+    expect(r.injected, 'the fault was injected').toBeGreaterThan(0);
     expect(outcome!.status, summary).toBe('complete');
     expect(outcome!.failures).toEqual([]);
     return;

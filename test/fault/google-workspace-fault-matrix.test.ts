@@ -24,7 +24,7 @@ const USERS = (_m: string, p: string) => p.startsWith('/admin/directory/v1/users
 async function viaDouble(quirks: Partial<DirectoryQuirks>): Promise<CollectedCell & { d: DirectoryDouble }> {
   const d = await startDouble({ quirks: { pageSizeCap: 20, ...quirks } });
   const c = await collectCell({ connector: GOOGLE, instance: INSTANCE, config: configFor(d), env: { [KEY_ENV]: d.serviceAccount.json }, http: { pacing: FAST } });
-  return { ...c, d };
+  return { ...c, d, injected: d.requests.filter((r) => r.status !== 200).length };
 }
 
 async function viaProxy(rules: FaultRule[], http: { timeoutMs?: number } = {}): Promise<CollectedCell & { d: DirectoryDouble; proxy: FaultProxy }> {
@@ -33,7 +33,7 @@ async function viaProxy(rules: FaultRule[], http: { timeoutMs?: number } = {}): 
   proxies.push(proxy);
   const config = { ...configFor(d), endpoints: { directory: proxy.via(d.rootUrl), token: proxy.via(d.tokenUrl) } };
   const c = await collectCell({ connector: GOOGLE, instance: INSTANCE, config, env: { [KEY_ENV]: d.serviceAccount.json }, http: { pacing: FAST, ...http } });
-  return { ...c, d, proxy };
+  return { ...c, d, proxy, injected: proxy.requests.filter((r) => r.did !== 'pass').length };
 }
 
 const googleError = (code: number, reason: string, status: string) =>

@@ -23,7 +23,7 @@ const USERS = (_m: string, p: string) => p.startsWith('/v1.0/users?');
 async function viaDouble(quirks: Partial<GraphQuirks>): Promise<CollectedCell & { d: GraphDouble }> {
   const d = await startDouble({ tenant, quirks: { pageSizeCap: 20, ...quirks } });
   const c = await collectCell({ connector: M365, instance: INSTANCE, config: configFor(d), env: { [SECRET_ENV]: d.clientSecret }, http: { ca: d.ca, pacing: FAST } });
-  return { ...c, d };
+  return { ...c, d, injected: d.requests.filter((r) => r.status !== 200).length };
 }
 
 async function viaProxy(rules: FaultRule[], http: { timeoutMs?: number } = {}): Promise<CollectedCell & { d: GraphDouble; proxy: FaultProxy }> {
@@ -33,7 +33,7 @@ async function viaProxy(rules: FaultRule[], http: { timeoutMs?: number } = {}): 
   proxies.push(proxy);
   const config = { ...configFor(d), endpoints: { graph: proxy.origin, authority: d.authorityHost } };
   const c = await collectCell({ connector: M365, instance: INSTANCE, config, env: { [SECRET_ENV]: d.clientSecret }, http: { ca: d.ca, pacing: FAST, ...http } });
-  return { ...c, d, proxy };
+  return { ...c, d, proxy, injected: proxy.requests.filter((r) => r.did !== 'pass').length };
 }
 
 const FAST = { 'graph-signin': { intervalCap: 1000, intervalMs: 1000 }, 'graph-reports': { intervalCap: 1000, intervalMs: 1000 } };
@@ -63,7 +63,7 @@ describe('m365 fault matrix', () => {
     { cell: 'connection reset for ever', stream: 'users', expect: 'transient', run: () => viaDouble({ failPage: { pathPrefix: '/users', pageIndex: 1, kind: 'reset' } }) },
     { cell: 'timeout once', stream: 'users', expect: 'recovers', run: () => viaProxy([{ match: USERS, from: 2, times: 1, action: { kind: 'hang' } }], { timeoutMs: 300 }) },
     { cell: 'timeout for ever', stream: 'users', expect: 'transient', run: () => viaProxy([{ match: USERS, from: 2, action: { kind: 'hang' } }], { timeoutMs: 300 }) },
-    { cell: 'truncated body once', stream: 'users', expect: 'recovers', run: () => viaDouble({ failPage: { pathPrefix: '/users', pageIndex: 1, kind: 'truncated', times: 1 } }) },
+    { cell: 'truncated body once', stream: 'users', expect: 'recovers', run: () => viaProxy([{ match: USERS, from: 2, times: 1, action: { kind: 'truncate' } }]) },
     { cell: 'truncated body for ever', stream: 'users', expect: 'transient', run: () => viaDouble({ failPage: { pathPrefix: '/users', pageIndex: 1, kind: 'truncated' } }) },
     { cell: 'invalid JSON', stream: 'users', expect: 'invalid', run: () => viaDouble({ failPage: { pathPrefix: '/users', pageIndex: 1, kind: 'invalid_json' } }) },
     {
