@@ -138,9 +138,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
+    else out += out === '' ? clip(String(p)) : `.${clip(String(p))}`;
   }
   return out;
+}
+
+/** Keys echoed from the file are cut, so a 1 MB key cannot make a 1 MB error line. */
+function clip(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** One line per problem: the first issue decides the message (the one a person fixes first). */
@@ -154,7 +159,7 @@ export function configErrorFromZod(error: z.ZodError, prefix: readonly PropertyK
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against \`evidentia init\``;
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.slice(0, 5).map((k) => `"${clip(k)}"`).join(', ')}${issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : ''}; check the spelling against \`evidentia init\``;
     case 'invalid_type':
       return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeInput(issue.input)}`;
     case 'invalid_union':
