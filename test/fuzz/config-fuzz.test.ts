@@ -64,6 +64,7 @@ type Mutation = { kind: 'replace'; value: Json } | { kind: 'delete' } | { kind: 
 function mutate(base: Json, path: (string | number)[], m: Mutation): Json {
   const copy = structuredClone(base);
   if (path.length === 0) return m.kind === 'replace' ? m.value : copy;
+  if (copy === null || typeof copy !== 'object') return copy; // an earlier mutation replaced the whole document
   let parent = copy as Record<string | number, Json>;
   for (const p of path.slice(0, -1)) {
     const next = parent[p];
