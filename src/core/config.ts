@@ -206,7 +206,13 @@ export function parseConfigText(text: string, file = 'config'): AgentConfig {
     const line = err.linePos?.[0];
     throw new ConfigError('', `${file}${line ? `:${line.line}:${line.col}` : ''}: not valid YAML (${err.code}: ${err.message.split('\n')[0]})`);
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    // An alias to an anchor that does not exist (`*name`) or an alias bomb only fails here.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError('', `${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`, { cause: e });
+  }
   const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) throw configErrorFromZod(parsed.error);
   const config = parsed.data;

@@ -155,6 +155,13 @@ describe('config fuzzing', () => {
     );
   });
 
+  it.each([
+    ['an alias to no anchor (found by this fuzzer)', 'store: { path: *fuzz.db }\norganisations: []\n'],
+    ['an alias bomb', `a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n`],
+  ])('%s is a one-line YAML error, not a crash', (_what, text) => {
+    assertOneLineWithPath(validate(text));
+  });
+
   it('through the CLI: `check` exits 2 with exactly one line on stderr, no stack, and creates no store', async () => {
     const samples = fc.sample(brokenConfigText.filter((t) => validate(t) !== null), { numRuns: 25, seed: 11 });
     for (const [i, text] of samples.entries()) {
