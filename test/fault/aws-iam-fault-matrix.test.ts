@@ -107,12 +107,26 @@ describe('aws-iam fault matrix', () => {
       run: () => viaDouble({ malformedCsvRow: true }),
     },
     {
-      // AWS signs each request with the keys (no bearer to refresh); an assumed role's session is
-      // made for the run (1 h) and not renewed, so a refusal is recorded rather than retried.
+      // AWS signs each request with the keys (no bearer to refresh). An assumed role's session is
+      // renewed before it expires (cell below); one refused earlier than its expiry is recorded.
       cell: '401-equivalent: ExpiredToken mid-paging',
       stream: 'admin-rights',
       expect: 'auth',
       run: () => viaProxy([{ match: DETAILS, from: 2, times: 1, action: iamError(403, 'ExpiredToken', 'Sender') }]),
+    },
+    {
+      cell: 'an assumed-role session expiring mid-run (renewed before it lapses)',
+      stream: 'admin-rights',
+      expect: 'recovers',
+      run: async () => {
+        // AWS's clock runs five minutes per look, so each one-hour session lapses during the run.
+        let t = RUN_NOW.getTime();
+        const d = await startDouble({ quirks: { pageSizeCap: 3 }, now: () => new Date((t += 5 * 60_000)) });
+        const c = await collectCell({ connector: AWS_IAM, instance: INSTANCE, config: configFor(d), env: envFor(d), http: { pacing: FAST }, now: () => new Date(t) });
+        const assumed = d.requests.filter((r) => r.action === 'AssumeRole').length;
+        expect(d.requests.some((r) => r.status !== 200 && r.action !== 'GenerateCredentialReport')).toBe(false);
+        return { ...c, injected: assumed - 2 };
+      },
     },
     { cell: '403 missing permission', stream: 'admin-rights', expect: 'denied', run: () => viaDouble({ deniedActions: ['iam:GetAccountAuthorizationDetails'] }) },
     { cell: 'missing licence', notApplicable: 'IAM has no licence tiers; every account serves these APIs' },
