@@ -33,6 +33,7 @@ const KIND_TO_CODE: Record<FailureKind, AgentErrorCode> = {
   transient: 'http_failed',
   truncated: 'invalid_response',
   invalid: 'invalid_response',
+  interrupted: 'aborted',
 };
 
 /**

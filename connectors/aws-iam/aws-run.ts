@@ -35,6 +35,16 @@ export interface CallerIdentity {
   arn: string;
 }
 
+/** Renew an assumed role's session this long before it expires (the SDK's own refresh margin). */
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+interface SessionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
 const label = (accountId: string, name: string | null | undefined) => (name ? `${accountId} (${name})` : accountId);
 
 /**
@@ -136,16 +146,27 @@ export class AwsRun {
     const sts = this.clients.sts(await this.base());
     const externalId = t.externalId ? await this.ctx.secrets.resolve(t.externalId, `${this.ctx.instance} external id for ${t.accountId}`) : undefined;
     const roleArn = t.roleArn;
-    const { output } = await callAws(
-      this.cc,
-      () => new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.ctx.config.roleSessionName, DurationSeconds: 3600, ...(externalId ? { ExternalId: externalId } : {}) }),
-      (cmd, s) => sts.send(cmd, { abortSignal: s }),
-      { action: 'sts:AssumeRole', account: t.label },
-    );
-    const cr = output.Credentials;
-    if (!cr?.AccessKeyId || !cr.SecretAccessKey) throw new AwsCallError('sts:AssumeRole', t.label, 'invalid', undefined, 200, 'AssumeRole returned no credentials', null);
-    this.ctx.log.debug({ account: t.accountId }, 'assumed audit role');
-    return { target: t, iam: this.clients.iam({ accessKeyId: cr.AccessKeyId, secretAccessKey: cr.SecretAccessKey, ...(cr.SessionToken ? { sessionToken: cr.SessionToken } : {}), ...(cr.Expiration ? { expiration: cr.Expiration } : {}) }) };
+    const assume = async (): Promise<SessionCredentials> => {
+      const { output } = await callAws(
+        this.cc,
+        () => new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: this.ctx.config.roleSessionName, DurationSeconds: 3600, ...(externalId ? { ExternalId: externalId } : {}) }),
+        (cmd, s) => sts.send(cmd, { abortSignal: s }),
+        { action: 'sts:AssumeRole', account: t.label },
+      );
+      const cr = output.Credentials;
+      if (!cr?.AccessKeyId || !cr.SecretAccessKey) throw new AwsCallError('sts:AssumeRole', t.label, 'invalid', undefined, 200, 'AssumeRole returned no credentials', null);
+      this.ctx.log.debug({ account: t.accountId }, 'assumed audit role');
+      return { accessKeyId: cr.AccessKeyId, secretAccessKey: cr.SecretAccessKey, ...(cr.SessionToken ? { sessionToken: cr.SessionToken } : {}), ...(cr.Expiration ? { expiration: cr.Expiration } : {}) };
+    };
+    // Assumed once up front, so a refused role is this account's recorded failure; then assumed
+    // again whenever the session is within RENEW_BEFORE_MS of expiring (by the run's clock): a
+    // large account can take longer to read than the one-hour session lasts.
+    let session = await assume();
+    const credentials = async (): Promise<SessionCredentials> => {
+      if (session.expiration && session.expiration.getTime() - this.ctx.now().getTime() < RENEW_BEFORE_MS) session = await assume();
+      return session;
+    };
+    return { target: t, iam: this.clients.iam(credentials) };
   }
 
   report(a: AccountAccess): Promise<ReportResult> {

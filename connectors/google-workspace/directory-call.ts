@@ -41,6 +41,15 @@ export type DirectoryCall = (client: DirectoryClient) => Promise<SdkResponse>;
  * failure with no answer at all (network, abort, foreign origin) is thrown, as an AgentError.
  */
 export async function callDirectory(session: GoogleSession, scope: ScopeKey, what: string, call: DirectoryCall, now: () => Date): Promise<RawPage> {
+  const page = await callOnce(session, scope, what, call, now);
+  // A 401 from the API (not the token endpoint) mid-paging: the token expired or was revoked
+  // early. One new token and one more try; a second 401 stands and is recorded as `auth`.
+  if (page.status !== 401 || page.fromTokenEndpoint) return page;
+  session.dropToken(scope);
+  return callOnce(session, scope, what, call, now);
+}
+
+async function callOnce(session: GoogleSession, scope: ScopeKey, what: string, call: DirectoryCall, now: () => Date): Promise<RawPage> {
   const refused = await authorizePage(session, scope, what, now);
   if (refused) return refused;
   let res: SdkResponse;

@@ -14,6 +14,12 @@ export interface GoogleSession {
   directory(scope: ScopeKey): admin_directory_v1.Admin;
   /** Gets (or reuses) the access token for `scope`; rejects with the token endpoint's refusal. */
   authorize(scope: ScopeKey): Promise<void>;
+  /**
+   * Forgets the token for `scope`, so the next call gets a new one. The JWT client keeps a token
+   * until its own clock says it expired and does not refresh on a 401 (google-auth-library only
+   * does without an expiry date); Google may revoke it sooner.
+   */
+  dropToken(scope: ScopeKey): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +72,10 @@ export async function createSession(ctx: ConnectorContext<GoogleWorkspaceConfig>
     },
     async authorize(scope) {
       await jwtFor(scope).getAccessToken();
+    },
+    dropToken(scope) {
+      jwts.delete(scope);
+      clients.delete(scope);
     },
     close: () => transport.close(),
   };

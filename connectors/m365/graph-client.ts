@@ -5,6 +5,7 @@ import type { ConnectorContext } from '../../src/core/connector.ts';
 import type { M365Config } from './config-schema.ts';
 import type { M365Endpoints } from './credential.ts';
 import { FetchMiddleware, OriginGuardMiddleware, PacedRetryMiddleware } from './graph-middleware.ts';
+import { RefreshableCredential, TokenRefreshMiddleware } from './token-refresh.ts';
 
 export interface GraphSession {
   client: Client;
@@ -26,7 +27,9 @@ export function createGraphSession(ctx: ConnectorContext<M365Config>, credential
     baseUrl: endpoints.graph,
     // The SDK attaches the token only to hosts it knows; a custom Graph endpoint must be named.
     customHosts: new Set([new URL(endpoints.graph).hostname]),
-    middleware: [guard, auth, retry, fetcher],
+    // A refreshable credential gets one new token when Graph refuses the current one (expired
+    // mid-paging); after the origin guard, so a foreign URL never causes a token request.
+    middleware: credential instanceof RefreshableCredential ? [guard, new TokenRefreshMiddleware(credential), auth, retry, fetcher] : [guard, auth, retry, fetcher],
   });
   return { client, endpoints, origin, close: () => fetcher.close() };
 }

@@ -115,18 +115,27 @@ describe('m365 credentials', () => {
     });
   });
 
-  it('a token rejected as expired mid-run (401): recorded as `auth`, never complete, and no new token is fetched', async () => {
+  it('a token rejected as expired mid-paging (401): one new token is fetched, the request is sent again, and the stream is complete', async () => {
     const d = await startDouble({ tenant, quirks: { expireTokensAfter: 3, pageSizeCap: 7 } });
     const c = await collect(d, { only: ['users'] });
+    expect(c.outcomes.get('users')).toMatchObject({ status: 'complete', records: USERS, failures: [] });
+    const statuses = graphRequests(d, '/users').map((r) => r.status);
+    // Every fourth call with a token is refused; each refusal is followed by a success with a new token.
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 401, 200]);
+    expect(statuses.filter((s) => s === 401).length).toBe(d.counts()['POST /{tenant}/oauth2/v2.0/token']! - 1);
+    // The refused answers are not evidence: one stored page per page of users.
+    expect(c.pages.filter((p) => p.stream === 'users')).toHaveLength(statuses.filter((s) => s === 200).length);
+    expect(c.run.status).toBe('complete');
+  });
+
+  it('a 401 that a fresh token does not cure: recorded as `auth` after exactly one refresh', async () => {
+    const d = await startDouble({ tenant, quirks: { expireTokensAfter: 0 } });
+    const c = await collect(d, { only: ['users'] });
     const users = c.outcomes.get('users')!;
-    expect(users.status).toBe('partial');
-    expect(users.records).toBe(3 * 7 - 1); // pages of 7, 7, 6
+    expect(users.status).toBe('failed');
     expect(users.failures).toEqual([expect.objectContaining({ kind: 'auth', detail: expect.stringContaining('token is expired') })]);
-    expect(graphRequests(d, '/users').map((r) => r.status)).toEqual([200, 200, 200, 401]);
-    // The credential does not know the token was refused (it is not expired by its clock), so it is
-    // reused and nothing refreshes it: one token request in all.
-    expect(d.counts()['POST /{tenant}/oauth2/v2.0/token']).toBe(1);
-    expect(c.run.status).toBe('partial');
+    expect(graphRequests(d, '/users').map((r) => r.status)).toEqual([401, 401]);
+    expect(d.counts()['POST /{tenant}/oauth2/v2.0/token']).toBe(2);
   });
 });
 

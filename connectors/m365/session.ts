@@ -2,6 +2,7 @@ import type { ConnectorContext } from '../../src/core/connector.ts';
 import type { M365Config } from './config-schema.ts';
 import { createCredential, resolveEndpoints } from './credential.ts';
 import { createGraphSession, type GraphSession } from './graph-client.ts';
+import { RefreshableCredential } from './token-refresh.ts';
 
 /**
  * The streams of one connector instance share one Graph session, made on first use so that a
@@ -12,7 +13,7 @@ export function lazySession(ctx: ConnectorContext<M365Config>): () => Promise<Gr
   return () => {
     session ??= (async () => {
       const endpoints = resolveEndpoints(ctx.config);
-      const credential = await createCredential(ctx, endpoints);
+      const credential = new RefreshableCredential(() => createCredential(ctx, endpoints));
       // One token up front: the streams start side by side and the credential does not merge
       // concurrent requests, so without this each stream would ask the authority for its own.
       await credential.getToken(`${endpoints.graph}/.default`, { abortSignal: ctx.signal });

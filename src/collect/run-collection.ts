@@ -124,7 +124,8 @@ async function collectStream(
       }
     } catch (e) {
       ctx.log.warn({ stream: stream.id, err: e }, 'stream stopped early');
-      builder.addError(opts.signal.aborted ? new Error('the run was interrupted') : e);
+      if (opts.signal.aborted) builder.addInterrupted();
+      else builder.addError(e);
     }
     outcome = builder.build();
   }

@@ -40,6 +40,15 @@ export class OutcomeBuilder {
     this.failures.push({ kind: failureKindOf(e), detail: `reading stopped: ${describeError(e).split('\n')[0]}` });
   }
 
+  /**
+   * The run was stopped while this stream was read. Whatever the connector threw then (an abort,
+   * a socket closed under it) is a consequence of the stop, not a vendor failure.
+   */
+  addInterrupted(): void {
+    this.#fatal = true;
+    this.failures.push({ kind: 'interrupted', detail: 'reading stopped because the run was interrupted (SIGINT/SIGTERM); the next run reads it again' });
+  }
+
   build(): StreamOutcome {
     return {
       connector: this.connectorId,
@@ -92,6 +101,7 @@ const CODE_TO_KIND: Partial<Record<AgentError['code'], FailureKind>> = {
   next_link_loop: 'truncated',
   invalid_response: 'invalid',
   http_failed: 'transient',
+  aborted: 'interrupted',
 };
 
 export function failureKindOf(e: unknown): FailureKind {

@@ -148,9 +148,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
+    else out += out === '' ? clip(String(p)) : `.${clip(String(p))}`;
   }
   return out;
+}
+
+/** Keys echoed from the file are cut, so a 1 MB key cannot make a 1 MB error line. */
+function clip(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** One line per problem: the first issue decides the message (the one a person fixes first). */
@@ -164,7 +169,7 @@ export function configErrorFromZod(error: z.ZodError, prefix: readonly PropertyK
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against \`evidentia init\``;
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.slice(0, 5).map((k) => `"${clip(k)}"`).join(', ')}${issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : ''}; check the spelling against \`evidentia init\``;
     case 'invalid_type':
       return issue.input === undefined ? `is required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describeInput(issue.input)}`;
     case 'invalid_union':
@@ -211,7 +216,13 @@ export function parseConfigText(text: string, file = 'config'): AgentConfig {
     const line = err.linePos?.[0];
     throw new ConfigError('', `${file}${line ? `:${line.line}:${line.col}` : ''}: not valid YAML (${err.code}: ${err.message.split('\n')[0]})`);
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    // An alias to an anchor that does not exist (`*name`) or an alias bomb only fails here.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError('', `${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`, { cause: e });
+  }
   const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) throw configErrorFromZod(parsed.error);
   const config = parsed.data;

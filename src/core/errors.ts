@@ -37,7 +37,12 @@ export class AgentError extends Error {
 export class ConfigError extends AgentError {
   readonly path: string;
   constructor(path: string, message: string, options?: { cause?: unknown }) {
-    super('config_invalid', path ? `${path}: ${message}` : message, options);
+    // Keys and values from the file are echoed; a line break or control character in them must not
+    // split the one-line error (or forge a second line in a log).
+    // A value quoted back (an unknown connector type, a key) is cut, so a 1 MB value cannot make a 1 MB line.
+    path = escapeControls(path);
+    const line = escapeControls(message).replace(/"([^"]{80})[^"]{20,}"/g, '"$1…"');
+    super('config_invalid', path ? `${path}: ${line}` : line, options);
     this.name = 'ConfigError';
     this.path = path;
   }
@@ -49,6 +54,11 @@ export class UsageError extends AgentError {
     super('usage', message);
     this.name = 'UsageError';
   }
+}
+
+function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function isAgentError(e: unknown): e is AgentError {

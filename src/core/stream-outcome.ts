@@ -4,8 +4,10 @@ import { entityKind } from './model.ts';
 /**
  * Why part of a stream could not be read. The kinds read differently to a person: `denied` and
  * `unlicensed` need an admin to act, `throttled` and `transient` usually clear on the next run.
+ * `interrupted`: the run was stopped (SIGINT/SIGTERM) while the stream was being read; nothing
+ * failed at the vendor. Added after the first release: older stored outcomes hold only the others.
  */
-export const FAILURE_KINDS = ['denied', 'unlicensed', 'auth', 'throttled', 'transient', 'truncated', 'invalid'] as const;
+export const FAILURE_KINDS = ['denied', 'unlicensed', 'auth', 'throttled', 'transient', 'truncated', 'invalid', 'interrupted'] as const;
 export const failureKind = z.enum(FAILURE_KINDS);
 export type FailureKind = z.infer<typeof failureKind>;
 

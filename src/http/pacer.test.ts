@@ -43,21 +43,34 @@ describe('createPacer', () => {
     expect(peak).toBe(2);
   });
 
-  it('pause delays the family and not the others', async () => {
-    const pacer = createPacer({
-      a: { intervalCap: 10, intervalMs: 1000, concurrency: 2 },
-      b: { intervalCap: 10, intervalMs: 1000, concurrency: 2 },
-    });
-    const t0 = Date.now();
-    pacer.pause('a', 150);
+  it('pause holds the family (and not the others) until its injected timer fires, whatever the wall clock does', async () => {
+    let clock = 1_000_000;
+    const timers: { fire: () => void; ms: number; cleared: boolean }[] = [];
+    const pacer = createPacer(
+      { a: { intervalCap: 10, intervalMs: 1000, concurrency: 2 }, b: { intervalCap: 10, intervalMs: 1000, concurrency: 2 } },
+      {
+        now: () => clock,
+        timer: {
+          set: (fire, ms) => timers.push({ fire, ms, cleared: false }) - 1,
+          clear: (i) => void (timers[i as number]!.cleared = true),
+        },
+      },
+    );
+    pacer.pause('a', 600_000); // a 10-minute Retry-After costs no test time
     pacer.pause('a', 20); // a shorter pause never shortens one in force
-    expect(pacer.snapshot().a!.pausedForMs).toBeGreaterThan(100);
-    const startedA = pacer.schedule('a', async () => Date.now() - t0);
-    const startedB = pacer.schedule('b', async () => Date.now() - t0);
-    const b = await startedB;
-    expect(b).toBeLessThan(50);
+    expect(timers.map((t) => t.ms)).toEqual([600_000]);
+    expect(pacer.snapshot().a!.pausedForMs).toBe(600_000);
+    let ranA = false;
+    const startedA = pacer.schedule('a', async () => (ranA = true));
+    expect(await pacer.schedule('b', async () => 'b ran')).toBe('b ran');
+    await delay(10);
+    expect(ranA).toBe(false);
     expect(pacer.snapshot().a).toMatchObject({ queued: 1, running: 0 });
-    expect(await startedA).toBeGreaterThanOrEqual(150 - SLACK_MS);
+    pacer.pause('a', 900_000); // a longer one replaces the timer
+    expect(timers.map((t) => [t.ms, t.cleared])).toEqual([[600_000, true], [900_000, false]]);
+    clock += 900_000;
+    timers[1]!.fire();
+    expect(await startedA).toBe(true);
     expect(pacer.snapshot().a!.pausedForMs).toBe(0);
   });
 

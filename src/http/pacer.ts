@@ -58,7 +58,23 @@ export interface PacerOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * Timer that ends a `pause` (tests inject one they fire by hand, so a Retry-After of minutes costs
+   * no wall time and needs no fake global timers).
+   * @default setTimeout / clearTimeout (not unref'd: tasks waiting on a pause keep the process alive)
+   */
+  timer?: PauseTimer;
 }
+
+export interface PauseTimer {
+  set(fire: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const REAL_TIMER: PauseTimer = {
+  set: (fire, ms) => setTimeout(fire, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 export interface FamilySnapshot {
   queued: number;
@@ -84,12 +100,13 @@ export interface Pacer {
 interface FamilyState {
   queue: PQueue;
   pausedUntil: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: unknown;
 }
 
 export function createPacer(budgets: Readonly<Record<string, Readonly<PacingBudget>>> = DEFAULT_BUDGETS, opts: PacerOptions = {}): Pacer {
   const strict = opts.strict ?? true;
   const now = opts.now ?? Date.now;
+  const timer = opts.timer ?? REAL_TIMER;
   const states = new Map<string, FamilyState>();
   for (const [family, budget] of Object.entries(budgets)) {
     checkBudget(family, budget);
@@ -124,9 +141,9 @@ export function createPacer(budgets: Readonly<Record<string, Readonly<PacingBudg
       if (until <= s.pausedUntil) return; // a longer pause is already in force
       s.pausedUntil = until;
       s.queue.pause();
-      if (s.timer) clearTimeout(s.timer);
+      if (s.timer !== undefined) timer.clear(s.timer);
       // Not unref'd: tasks waiting on the pause must keep the process alive until they run.
-      s.timer = setTimeout(() => {
+      s.timer = timer.set(() => {
         s.timer = undefined;
         s.pausedUntil = 0;
         s.queue.start();

@@ -9,6 +9,7 @@ import { loadConnectorRegistry, type ConnectorRegistry } from '../collect/connec
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import { createHttpContext, httpContextOptionsFromConfig } from '../http/request-with-retry.ts';
+import { validateConfigUpFront } from './validate-config.ts';
 import type { HttpContext } from '../http/http-context.ts';
 
 /** Everything a command needs, opened once and closed once. */
@@ -41,6 +42,7 @@ export async function openApp(opts: OpenAppOptions): Promise<App> {
   // store: `verify` must work whatever state a connector folder is in.
   const types = new Set(opts.readOnly ? [] : config.organisations.flatMap((o) => o.connectors.map((c) => c.type)));
   const registry = await loadConnectorRegistry(undefined, types);
+  if (!opts.readOnly) validateConfigUpFront(config, registry);
   let ca = opts.extraCa ?? null;
   if (config.http.caFile) {
     try {
