@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { parseConfigText } from '../../src/core/config.ts';
 import { AgentError, ConfigError } from '../../src/core/errors.ts';
 import { loadConnectorRegistry, type ConnectorRegistry } from '../../src/collect/connector-registry.ts';
-import { validateConfigUpFront } from '../../src/cli/validate-config.ts';
+import { validateConfigUpFront } from '../../src/run/validate-config.ts';
 import { main } from '../../src/cli/main.ts';
 
 /**
