@@ -154,6 +154,12 @@ describe('leavers inventory', () => {
     expect(inv.leavers.rows[0]).toMatchObject({ personName: 'Ann Example', leaveSource: 'hr', key: ARN });
   });
 
+  it('says a leaver with no linked account has none, instead of calling their access removed', () => {
+    // The account's address does not match the person: correlation fails, so nothing proves removal.
+    const inv = inventories([createPerson({ status: 'terminated', leaveDate: hoursAgo(30) }), createAccount({ username: 'a.example@elsewhere.test', employeeId: null })]);
+    expect(inv.leavers.rows.map((r) => [r.personName, r.instance, r.removal, r.hoursToRemoval])).toEqual([['Ann Example', 'hr', 'no_linked_account', null]]);
+  });
+
   it('gives no bound for someone whose leave date has not come yet', () => {
     const inv = inventories([createPerson({ status: 'terminated', leaveDate: hoursAgo(-5) }), createAccount({ username: 'ann@contoso.com', employeeId: '1042' })]);
     expect(inv.leavers.rows.map((r) => [r.hoursSinceLeaving, r.removal, r.hoursToRemoval])).toEqual([[-5, 'still_enabled', null]]);

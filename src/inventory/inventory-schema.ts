@@ -149,9 +149,11 @@ export const leaverRow = z.object({
   /**
    * `still_enabled`: access remains at the run, so removal has taken at least `hoursSinceLeaving`;
    * `removed`: nothing remains, removed within `hoursSinceLeaving` at most (one run cannot tell
-   * when: `evidentia metrics` measures it across runs); `unknown`: cannot be ruled out.
+   * when: `evidentia metrics` measures it across runs); `unknown`: cannot be ruled out;
+   * `no_linked_account`: no account in any system is linked to the person — either they never had
+   * one or correlation failed (see the unmatched accounts), so nothing is claimed about removal.
    */
-  removal: z.enum(['still_enabled', 'removed', 'unknown']),
+  removal: z.enum(['still_enabled', 'removed', 'unknown', 'no_linked_account']),
   /** Hours from leaving to removal as far as this run proves: at least (still enabled) or at most (removed); null when unknown. */
   hoursToRemoval: z.number().int().nullable(),
 });

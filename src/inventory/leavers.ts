@@ -30,7 +30,9 @@ export function buildLeavers(view: SnapshotView): InventoryOf<'leavers'> {
       hoursSinceLeaving: hours,
     };
     if (person.accounts.length === 0) {
-      rows.push({ ...base, ...hrRef(person), username: null, enabled: null, access: [], unknown: [], activeKeys: 0, grants: 0, removal: 'removed', hoursToRemoval: upperBound(hours) });
+      // Not "removed": a failed identity link looks exactly like this, and an unlinked account that
+      // is still enabled would then read as removed access (the accounts inventory lists unmatched ones).
+      rows.push({ ...base, ...hrRef(person), username: null, enabled: null, access: [], unknown: [], activeKeys: 0, grants: 0, removal: 'no_linked_account', hoursToRemoval: null });
       continue;
     }
     for (const { account } of person.accounts) {

@@ -64,7 +64,8 @@ function table(inv: RunInventories, kind: InventoryKind): string {
   }
 }
 
-function removal(state: 'still_enabled' | 'removed' | 'unknown', hours: number | null): string {
+function removal(state: 'still_enabled' | 'removed' | 'unknown' | 'no_linked_account', hours: number | null): string {
+  if (state === 'no_linked_account') return 'no linked account found';
   if (state === 'still_enabled') return hours === null ? 'still enabled' : `still enabled, ≥ ${hours} h`;
   if (state === 'removed') return hours === null ? 'removed' : `removed, ≤ ${hours} h`;
   return 'cannot tell';
