@@ -14,7 +14,8 @@ import Database from 'better-sqlite3';
 const STATEMENTS: Record<string, RegExp> = {
   blob: /^INSERT INTO blobs/,
   page: /^\s*INSERT INTO pages/,
-  entities: /^INSERT INTO entities/,
+  // Schema 2 writes a run's entities as pending rows until the seal turns them into entity sets.
+  entities: /^INSERT INTO (entities|pending_entities) /,
   outcome: /^INSERT INTO stream_outcomes/,
   seal: /^UPDATE runs SET status = \?, finished_at = \?, seal_seq/,
   evaluation: /^INSERT INTO evaluations/,
