@@ -64,6 +64,24 @@ describe('deliverDue with two deliverers', () => {
     expect(rows.every((r) => r.deliveredAt !== null && r.attempts === 1)).toBe(true);
   });
 
+  it('once stopped, finishes the send in flight and leaves the rest due for the next deliverer at once', async () => {
+    const config = alertsConfig.parse({ channels: [{ name: 'slack', type: 'slack', webhookUrl: { env: 'URL' } }] });
+    for (const label of ['one', 'two', 'three']) await enqueue(config, msg(label));
+    const stop = new AbortController();
+    const byA: string[] = [];
+    const viaA = channel(async (m) => {
+      stop.abort(); // SIGTERM while the first message is being sent
+      byA.push(m.title);
+    });
+    const report = await deliverDue({ store: a, channels: viaA, config, log: silentLogger(), now, scrub: (t) => t, signal: stop.signal });
+    expect(report).toMatchObject({ delivered: 1, failed: 0 });
+    expect(byA).toEqual(['Unapproved AI app with access to company data: one']);
+    // No lease to wait out: the next start sends the other two straight away.
+    const byB: string[] = [];
+    expect(await deliver(b, config, channel(async (m) => void byB.push(m.title)))).toMatchObject({ delivered: 2 });
+    expect(byB).toEqual(['two', 'three'].map((l) => `Unapproved AI app with access to company data: ${l}`));
+  });
+
   it('a digest retried with other messages in it goes out under a new delivery id; the same set keeps its id', async () => {
     const config = alertsConfig.parse({ channels: [{ name: 'slack', type: 'slack', webhookUrl: { env: 'URL' } }], digest: { severities: ['low'], every: '1h' } });
     await enqueue(config, msg('one', 'low'));

@@ -37,6 +37,8 @@ export interface DeliverDeps {
   now: () => Date;
   /** Scrubs secret values from error text before it is stored or logged. */
   scrub: (text: string) => string;
+  /** Once aborted (the daemon is stopping), nothing more is sent: the send in flight finishes, the rest is released for the next pass. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -70,11 +72,22 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
   }
 
   const digests = new Map<string, OutboxRow[]>();
+  const jobs: Array<{ rows: OutboxRow[]; message: AlertMessage }> = [];
   for (const r of sendable) {
     if (r.mode === 'digest') digests.set(r.channel, [...(digests.get(r.channel) ?? []), r]);
-    else await send(deps, report, [r], r.message);
+    else jobs.push({ rows: [r], message: r.message });
   }
-  for (const group of digests.values()) await send(deps, report, group, digestMessage(group.map((r) => r.message), now.toISOString()));
+  for (const group of digests.values()) jobs.push({ rows: group, message: digestMessage(group.map((r) => r.message), now.toISOString()) });
+  for (const [i, job] of jobs.entries()) {
+    if (deps.signal?.aborted) {
+      // Still due, and claimable at once by the next deliverer instead of after the lease.
+      const rest = jobs.slice(i).flatMap((j) => j.rows.map((r) => r.id));
+      await deps.store.postpone(rest, deps.now().toISOString());
+      deps.log.info({ messages: rest.length }, 'alert delivery stopped; the rest stays in the outbox for the next pass');
+      break;
+    }
+    await send(deps, report, job.rows, job.message);
+  }
   return report;
 }
 

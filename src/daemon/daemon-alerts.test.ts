@@ -106,4 +106,20 @@ describe('daemon alerts', () => {
     await waiting;
     expect(delivered).toBe(true);
   });
+
+  it('after stopSending(), a delivery pass is told to send nothing more', async () => {
+    const aborted: Array<boolean | undefined> = [];
+    const alerting = {
+      reportConnectorHealth: async () => ({}) as never,
+      deliverDue: async (o?: { signal?: AbortSignal }) => {
+        aborted.push(o?.signal?.aborted);
+        return { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, outcomes: [] } as never;
+      },
+    } as unknown as Alerting;
+    const alerts = createDaemonAlerts({ alerting, config, health: () => null, metrics: { recordAlertDelivery: () => {} }, log: pino({ level: 'silent' }) });
+    await alerts.tick();
+    alerts.stopSending();
+    await alerts.tick();
+    expect(aborted).toEqual([false, true]);
+  });
 });

@@ -44,6 +44,11 @@ export interface DaemonAlerts {
    * after its lease.
    */
   idle(): Promise<void>;
+  /**
+   * On SIGTERM: no new message is sent from now on (a send in flight finishes and is recorded;
+   * what is left stays due for the next start), so shutdown waits for one send at most.
+   */
+  stopSending(): void;
 }
 
 /**
@@ -59,6 +64,7 @@ export function createDaemonAlerts(deps: {
   log: Logger;
 }): DaemonAlerts {
   const { alerting } = deps;
+  const stopping = new AbortController();
   // One pass at a time: a slow SMTP server must not let timer ticks pile up and send twice.
   let busy: Promise<void> = Promise.resolve();
   const serial = (work: () => Promise<void>): Promise<void> => {
@@ -74,7 +80,7 @@ export function createDaemonAlerts(deps: {
     }
   };
   const deliver = async (): Promise<void> => {
-    const report = await alerting.deliverDue();
+    const report = await alerting.deliverDue({ signal: stopping.signal });
     for (const o of report.outcomes) {
       deps.metrics.recordAlertDelivery(o.channel, o.ok ? 'sent' : o.gaveUp ? 'gave_up' : 'failed');
     }
@@ -95,6 +101,7 @@ export function createDaemonAlerts(deps: {
       serial(pass).catch((err: unknown) => deps.log.error({ err }, 'alerting failed; findings stay in the outbox for the next pass'));
     },
     tick: () => serial(pass),
+    stopSending: () => stopping.abort(),
     async idle() {
       // A pass queued while waiting (a run's hook during shutdown) is waited for too.
       let seen: Promise<void>;

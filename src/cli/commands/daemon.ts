@@ -52,6 +52,7 @@ export async function daemonCommand(app: App, opts: DaemonCommandOptions): Promi
     else opts.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   if (tick) clearInterval(tick);
+  alerts?.stopSending();
   await daemon.stop();
   // A message being sent gets its outcome recorded before the store closes; else it is sent again after its lease.
   await alerts?.idle();
