@@ -18,6 +18,13 @@ export interface AlertStore {
    * (another process delivering at the same time skips them). Oldest first.
    */
   claimDue(now: Date, leaseMs: number, limit?: number): Promise<OutboxRow[]>;
+  /**
+   * Right before a send: extends the lease on every one of `ids` from `heldUntil` (what this
+   * deliverer's claim set) to `until`, if it still holds all of them. Returns false and changes
+   * nothing when one was taken over by another deliverer after the lease ran out, or was settled:
+   * the caller must not send then.
+   */
+  renewLease(ids: readonly number[], heldUntil: string, until: string): Promise<boolean>;
   /** Records one attempt for each message (a digest sends several in one request). */
   recordAttempt(ids: readonly number[], attempt: AttemptResult): Promise<void>;
   /** Holds messages until `until` without counting an attempt (quiet hours), and releases their lease. */
@@ -73,6 +80,8 @@ export interface OutboxRow extends OutboxInput {
   deliveredAt: string | null;
   lastError: string | null;
   gaveUpAt: string | null;
+  /** Until when a deliverer holds the message (set by `claimDue`); null when nobody does. */
+  leaseUntil: string | null;
 }
 
 export interface FindingChanges {

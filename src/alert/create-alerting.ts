@@ -63,8 +63,11 @@ export interface Alerting {
   afterRun(run: RunRecord, evaluation: EvaluationRecord | null): Promise<AfterRunReport>;
   /** For the daemon: raises or resolves `connector_overdue` findings of one organisation. */
   reportConnectorHealth(org: string, health: readonly ConnectorHealth[]): Promise<AfterRunReport>;
-  /** Sends what is due from the outbox (call after `afterRun`, and periodically for retries, digests and quiet hours). */
-  deliverDue(): Promise<DeliveryReport>;
+  /**
+   * Sends what is due from the outbox (call after `afterRun`, and periodically for retries, digests
+   * and quiet hours). Once `signal` aborts, nothing more is sent and the rest stays due.
+   */
+  deliverDue(opts?: { signal?: AbortSignal }): Promise<DeliveryReport>;
   /** Sends a sample message to every channel (or one), directly, not through the outbox. */
   sendTest(channel?: string): Promise<ChannelTestResult[]>;
   close(): Promise<void>;
@@ -109,7 +112,7 @@ export async function createAlerting(opts: AlertingOptions): Promise<Alerting> {
       return apply(run.org, run.id, obs);
     },
     reportConnectorHealth: (org, health) => apply(org, null, connectorOverdueObservation(org, health)),
-    deliverDue: () => deliverDue({ store: opts.alertStore, channels, config: alerts, log: opts.log, now: opts.now, scrub }),
+    deliverDue: (o = {}) => deliverDue({ store: opts.alertStore, channels, config: alerts, log: opts.log, now: opts.now, scrub, ...(o.signal ? { signal: o.signal } : {}) }),
     async sendTest(only) {
       if (only !== undefined && !channels.has(only)) throw new UsageError(`--channel ${only}: no such channel in alerts.channels; known: ${[...channels.keys()].join(', ')}`);
       const results: ChannelTestResult[] = [];

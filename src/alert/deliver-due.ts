@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { digestMessage } from './alert-message.ts';
 import type { AlertMessage } from './alert-message.ts';
@@ -36,9 +37,14 @@ export interface DeliverDeps {
   now: () => Date;
   /** Scrubs secret values from error text before it is stored or logged. */
   scrub: (text: string) => string;
+  /** Once aborted (the daemon is stopping), nothing more is sent: the send in flight finishes, the rest is released for the next pass. */
+  signal?: AbortSignal;
 }
 
-/** A lease longer than any send (timeouts are at most 120 s), so two deliverers never send the same message. */
+/**
+ * A lease longer than any send (timeouts are at most 120 s). It is renewed right before each send, so
+ * a slow batch cannot outlast it while later messages wait: two deliverers never send the same message.
+ */
 const LEASE_MS = 10 * 60_000;
 
 /**
@@ -66,22 +72,40 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
   }
 
   const digests = new Map<string, OutboxRow[]>();
+  const jobs: Array<{ rows: OutboxRow[]; message: AlertMessage }> = [];
   for (const r of sendable) {
     if (r.mode === 'digest') digests.set(r.channel, [...(digests.get(r.channel) ?? []), r]);
-    else await send(deps, report, [r], r.message);
+    else jobs.push({ rows: [r], message: r.message });
   }
-  for (const group of digests.values()) await send(deps, report, group, digestMessage(group.map((r) => r.message), now.toISOString()));
+  for (const group of digests.values()) jobs.push({ rows: group, message: digestMessage(group.map((r) => r.message), now.toISOString()) });
+  for (const [i, job] of jobs.entries()) {
+    if (deps.signal?.aborted) {
+      // Still due, and claimable at once by the next deliverer instead of after the lease.
+      const rest = jobs.slice(i).flatMap((j) => j.rows.map((r) => r.id));
+      await deps.store.postpone(rest, deps.now().toISOString());
+      deps.log.info({ messages: rest.length }, 'alert delivery stopped; the rest stays in the outbox for the next pass');
+      break;
+    }
+    await send(deps, report, job.rows, job.message);
+  }
   return report;
 }
 
 async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly OutboxRow[], message: AlertMessage): Promise<void> {
   const first = rows[0]!;
   const ids = rows.map((r) => r.id);
+  // Earlier sends of this pass may have taken long: check the claim still holds and extend it for this send.
+  const held = first.leaseUntil;
+  const renewed = held !== null && (await deps.store.renewLease(ids, held, new Date(deps.now().getTime() + LEASE_MS).toISOString()));
+  if (!renewed) {
+    deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert message not sent here: its lease ran out and another deliverer has it');
+    return;
+  }
   const channel = deps.channels.get(first.channel);
   let error: string | null = null;
   try {
     if (!channel) throw new Error(`channel "${first.channel}" is no longer in alerts.channels; add it back or the message is given up after its retries`);
-    await channel.send(message, first.deliveryId);
+    await channel.send(message, deliveryIdOf(rows));
   } catch (e) {
     error = deps.scrub(e instanceof Error ? e.message : String(e));
   }
@@ -102,4 +126,15 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
   report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: next === null });
   if (next === null) deps.log.error({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error }, 'alert delivery given up after its last attempt');
   else deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error, nextAttemptAt: next.toISOString() }, 'alert delivery failed; will retry');
+}
+
+/**
+ * A single message keeps its own id on every attempt. A digest's id is derived from all of its
+ * messages: a retry of the same set repeats it (the receiver may drop the repeat), a retry with
+ * other messages in it is a different delivery and must not be dropped.
+ */
+export function deliveryIdOf(rows: readonly Pick<OutboxRow, 'deliveryId'>[]): string {
+  if (rows.length === 1) return rows[0]!.deliveryId;
+  const ids = rows.map((r) => r.deliveryId).sort();
+  return `digest-${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 32)}`;
 }

@@ -56,6 +56,7 @@ describe('daemon alerts', () => {
     } as unknown as Alerting;
     const alerts = createDaemonAlerts({ alerting, config, health: report, metrics: { recordAlertDelivery: (c, o) => counted.push([c, o]) }, log: pino({ level: 'silent' }) });
     await alerts.afterRun({ run: { id: 7 }, evaluation: null } as unknown as OrgRunResult);
+    await alerts.idle();
     expect(calls).toEqual(['afterRun', 'health', 'deliver']);
     expect(reported.filter((h) => h.overdue).map((h) => h.instance)).toEqual(['aws-prod']);
     expect(counted).toEqual([['secops', 'sent'], ['mail', 'failed']]);
@@ -80,5 +81,45 @@ describe('daemon alerts', () => {
     const results = await Promise.allSettled([alerts.tick(), alerts.tick(), alerts.tick()]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     expect(maxInFlight).toBe(1);
+  });
+
+  it('afterRun resolves once findings are recorded, without waiting for delivery; idle() waits for the delivery', async () => {
+    let release: () => void = () => {};
+    let delivered = false;
+    const alerting = {
+      afterRun: async () => ({}) as never,
+      reportConnectorHealth: async () => ({}) as never,
+      deliverDue: async () => {
+        await new Promise<void>((r) => (release = r));
+        delivered = true;
+        return { delivered: 1, failed: 0, gaveUp: 0, postponed: 0, outcomes: [] } as never;
+      },
+    } as unknown as Alerting;
+    const alerts = createDaemonAlerts({ alerting, config, health: () => null, metrics: { recordAlertDelivery: () => {} }, log: pino({ level: 'silent' }) });
+    await alerts.afterRun({ run: { id: 7 }, evaluation: null } as unknown as OrgRunResult);
+    expect(delivered).toBe(false);
+    let idle = false;
+    const waiting = alerts.idle().then(() => (idle = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(idle).toBe(false);
+    release();
+    await waiting;
+    expect(delivered).toBe(true);
+  });
+
+  it('after stopSending(), a delivery pass is told to send nothing more', async () => {
+    const aborted: Array<boolean | undefined> = [];
+    const alerting = {
+      reportConnectorHealth: async () => ({}) as never,
+      deliverDue: async (o?: { signal?: AbortSignal }) => {
+        aborted.push(o?.signal?.aborted);
+        return { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, outcomes: [] } as never;
+      },
+    } as unknown as Alerting;
+    const alerts = createDaemonAlerts({ alerting, config, health: () => null, metrics: { recordAlertDelivery: () => {} }, log: pino({ level: 'silent' }) });
+    await alerts.tick();
+    alerts.stopSending();
+    await alerts.tick();
+    expect(aborted).toEqual([false, true]);
   });
 });

@@ -30,10 +30,25 @@ export function connectorHealthFor(config: AgentConfig, report: HealthReport): M
 }
 
 export interface DaemonAlerts {
-  /** The daemon's `onRunFinished` hook: findings from the run, overdue connectors, then delivery. */
+  /**
+   * The daemon's `onRunFinished` hook: records the run's findings and resolves; overdue connectors
+   * and delivery are queued behind any pass in flight, so a slow receiver never holds the run (and
+   * its org's next slot) open. Errors of the queued pass are logged here.
+   */
   afterRun(result: OrgRunResult): Promise<void>;
   /** Called on a timer: overdue connectors, plus what the outbox has due (retries, digests, the end of quiet hours). */
   tick(): Promise<void>;
+  /**
+   * Resolves once no pass is in flight or queued. Await it after the daemon stopped and before
+   * closing alerting: a message being sent must get its success recorded, or it is sent again
+   * after its lease.
+   */
+  idle(): Promise<void>;
+  /**
+   * On SIGTERM: no new message is sent from now on (a send in flight finishes and is recorded;
+   * what is left stays due for the next start), so shutdown waits for one send at most.
+   */
+  stopSending(): void;
 }
 
 /**
@@ -43,11 +58,13 @@ export interface DaemonAlerts {
 export function createDaemonAlerts(deps: {
   alerting: Alerting;
   config: AgentConfig;
-  health: () => HealthReport;
+  /** Null until the daemon is up (a catch-up run can finish first): overdue connectors are then left to the next pass. */
+  health: () => HealthReport | null;
   metrics: Pick<DaemonMetrics, 'recordAlertDelivery'>;
   log: Logger;
 }): DaemonAlerts {
   const { alerting } = deps;
+  const stopping = new AbortController();
   // One pass at a time: a slow SMTP server must not let timer ticks pile up and send twice.
   let busy: Promise<void> = Promise.resolve();
   const serial = (work: () => Promise<void>): Promise<void> => {
@@ -56,12 +73,14 @@ export function createDaemonAlerts(deps: {
   };
 
   const reportHealth = async (): Promise<void> => {
-    for (const [org, health] of connectorHealthFor(deps.config, deps.health())) {
+    const report = deps.health();
+    if (report === null) return;
+    for (const [org, health] of connectorHealthFor(deps.config, report)) {
       await alerting.reportConnectorHealth(org, health);
     }
   };
   const deliver = async (): Promise<void> => {
-    const report = await alerting.deliverDue();
+    const report = await alerting.deliverDue({ signal: stopping.signal });
     for (const o of report.outcomes) {
       deps.metrics.recordAlertDelivery(o.channel, o.ok ? 'sent' : o.gaveUp ? 'gave_up' : 'failed');
     }
@@ -70,17 +89,26 @@ export function createDaemonAlerts(deps: {
     }
   };
 
+  const pass = async (): Promise<void> => {
+    await reportHealth();
+    await deliver();
+  };
+
   return {
-    afterRun: (result) =>
-      serial(async () => {
-        await alerting.afterRun(result.run, result.evaluation);
-        await reportHealth();
-        await deliver();
-      }),
-    tick: () =>
-      serial(async () => {
-        await reportHealth();
-        await deliver();
-      }),
+    async afterRun(result) {
+      // Findings are one transaction each, so they need not wait for a delivery pass in flight.
+      await alerting.afterRun(result.run, result.evaluation);
+      serial(pass).catch((err: unknown) => deps.log.error({ err }, 'alerting failed; findings stay in the outbox for the next pass'));
+    },
+    tick: () => serial(pass),
+    stopSending: () => stopping.abort(),
+    async idle() {
+      // A pass queued while waiting (a run's hook during shutdown) is waited for too.
+      let seen: Promise<void>;
+      do {
+        seen = busy;
+        await seen.catch(() => {});
+      } while (seen !== busy);
+    },
   };
 }

@@ -4,7 +4,7 @@ import { parseConfigText } from '../core/config.ts';
 import { SecretRegistry } from '../core/secrets.ts';
 import { createHttpContext } from '../http/request-with-retry.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
-import { outcome, page, result, USERS } from '../store/store-test-fixtures.ts';
+import { KEYS, outcome, page, result, USERS } from '../store/store-test-fixtures.ts';
 import type { App } from '../run/app.ts';
 import type { OrgRunResult } from '../run/pipeline.ts';
 import { FakeClock } from '../../test/support/fake-clock.ts';
@@ -172,6 +172,33 @@ describe('daemon service with a fake clock', () => {
     expect(await store.listRuns()).toHaveLength(1);
     await clock.advanceTo(new Date('2026-11-02T04:00:00Z'));
     expect(await store.listRuns()).toHaveLength(2);
+  });
+
+  it('after a restart, takes each connector\'s last good run from the stored stream outcomes, also when runs are only ever partial', async () => {
+    const two = app({ organisations: [{ id: 'acme', name: 'Acme', connectors: [{ type: 'm365', id: 'm365-main' }, { type: 'aws-iam', id: 'aws-prod' }] }] });
+    // Before this daemon: aws-prod failed at 20:00; at midnight it read only part of its data (a
+    // partial run, as some tenants always have), and a later run was cut off.
+    const evening = await store.beginRun({ org: 'acme', startedAt: '2026-11-01T20:00:00.000Z', toolVersion: 't', configDigest: 'c', trigger: 'schedule' });
+    await store.recordStreamOutcome(evening.id, outcome(USERS));
+    await store.recordStreamOutcome(evening.id, outcome(KEYS, { status: 'failed' }));
+    await store.finishRun(evening.id, { finishedAt: '2026-11-01T20:05:00.000Z', status: 'partial' });
+    const begun = await store.beginRun({ org: 'acme', startedAt: '2026-11-02T00:00:00.000Z', toolVersion: 't', configDigest: 'c', trigger: 'schedule' });
+    await store.recordStreamOutcome(begun.id, outcome(USERS));
+    await store.recordStreamOutcome(begun.id, outcome(KEYS, { status: 'partial' }));
+    const midnight = await store.finishRun(begun.id, { finishedAt: '2026-11-02T00:05:00.000Z', status: 'partial' });
+    const cut = await store.beginRun({ org: 'acme', startedAt: '2026-11-02T00:30:00.000Z', toolVersion: 't', configDigest: 'c', trigger: 'schedule' });
+    await store.finishRun(cut.id, { finishedAt: '2026-11-02T00:31:00.000Z', status: 'interrupted' });
+
+    const d = await start(two);
+    // Well past the daemon's start plus grace, before the 04:00 slot: nothing is overdue.
+    await clock.advanceTo(new Date('2026-11-02T03:00:00Z'));
+    expect(await store.listRuns()).toHaveLength(3);
+    const health = d.health();
+    expect(health.status).toBe('ok');
+    expect(health.organisations[0]!.connectors.map((c) => [c.instance, c.lastSuccessfulRun?.id, c.lastStatus, c.stale])).toEqual([
+      ['m365-main', midnight.id, 'ok', false],
+      ['aws-prod', midnight.id, 'degraded', false],
+    ]);
   });
 
   it('shows a run that outlives its slot as running, skips that slot, and counts the skip', async () => {

@@ -1,4 +1,5 @@
 import type { HttpContext } from '../http/http-context.ts';
+import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { EvidenceStore, RunRecord } from '../store/evidence-store.ts';
 import type { App } from '../run/app.ts';
 import { collectAndEvaluate, type OrgRunResult } from '../run/pipeline.ts';
@@ -35,6 +36,8 @@ export interface RunningDaemon {
 
 /** How many of an org's newest runs are read at start to find its last good one. */
 const SEED_RUNS = 50;
+/** Of those, how many runs' stream outcomes are read at most to find each connector's last good run (a connector failing longer stays without one). */
+const SEED_OUTCOME_RUNS = 10;
 
 /**
  * `evidentia daemon`'s engine: a scheduler per organisation, each run followed by metrics, health,
@@ -119,20 +122,29 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   };
 }
 
-/** The org's state as the store remembers it, so `/healthz` is right from the first second after a restart. */
+/**
+ * The org's state as the store remembers it, so `/healthz` is right from the first second after a
+ * restart. Each connector's last good run comes from the stored stream outcomes, judged by the same
+ * rules as a live run (`applyRun`): an org whose runs are normally `partial` has no `complete` run,
+ * yet its connectors did succeed.
+ */
 async function seedState(store: EvidenceStore, org: string, schedule: OrgState['schedule'], instances: readonly string[]): Promise<OrgState> {
   const runs = (await store.listRuns({ org, limit: SEED_RUNS })).filter((r) => r.status !== 'running');
+  const blank: OrgState = { org, schedule, lastRun: null, lastSuccessfulRun: null, connectors: instances.map((instance) => ({ instance, lastSuccessfulRun: null, lastStatus: 'unknown' })) };
+  // Newest first, read until every connector has a run it succeeded in (usually the newest one).
+  const read: Array<{ run: RunRecord; outcomes: StreamOutcome[] }> = [];
+  const found = new Set<string>();
+  for (const run of runs.slice(0, SEED_OUTCOME_RUNS)) {
+    // An interrupted run says nothing about a connector (applyRun keeps the state): nothing to read.
+    const outcomes = run.status === 'interrupted' ? [] : (await store.loadSnapshot(run.id)).outcomes;
+    read.push({ run, outcomes });
+    for (const c of applyRun(blank, run, outcomes).connectors) if (c.lastSuccessfulRun !== null) found.add(c.instance);
+    if (found.size === instances.length) break;
+  }
+  const folded = read.reverse().reduce((state, r) => applyRun(state, r.run, r.outcomes), blank);
   const lastRun = runs[0] ?? null;
   const lastSuccess = runs.find((r) => isSuccessfulRun(r.status)) ?? null;
-  // Without stream outcomes at hand, only a complete run proves every connector succeeded.
-  const lastComplete = runs.find((r) => r.status === 'complete') ?? null;
-  return {
-    org,
-    schedule,
-    lastRun: lastRun ? runRef(lastRun) : null,
-    lastSuccessfulRun: lastSuccess ? runRef(lastSuccess) : null,
-    connectors: instances.map((instance) => ({ instance, lastSuccessfulRun: lastComplete ? runRef(lastComplete) : null, lastStatus: 'unknown' })),
-  };
+  return { ...folded, lastRun: lastRun ? runRef(lastRun) : null, lastSuccessfulRun: lastSuccess ? runRef(lastSuccess) : null };
 }
 
 /** The start of the org's newest run that served its slot: interrupted runs never count as evidence, so their slot is owed. */

@@ -52,6 +52,7 @@ interface OutboxDbRow {
   delivered_at: string | null;
   last_error: string | null;
   gave_up_at: string | null;
+  lease_until: string | null;
 }
 
 class SqliteAlertStore implements AlertStore {
@@ -110,10 +111,30 @@ class SqliteAlertStore implements AlertStore {
           const lease = this.#db.prepare('UPDATE alert_outbox SET lease_until = ? WHERE id = ?');
           const until = new Date(now.getTime() + leaseMs).toISOString();
           for (const r of rows) lease.run(until, r.id);
-          return rows.map(toOutbox);
+          return rows.map((r) => toOutbox({ ...r, lease_until: until }));
         })
         .immediate(),
     );
+  }
+
+  async renewLease(ids: readonly number[], heldUntil: string, until: string): Promise<boolean> {
+    return this.#guard('renew the lease on alert messages', () => {
+      try {
+        return this.#db
+          .transaction(() => {
+            const renew = this.#db.prepare('UPDATE alert_outbox SET lease_until = ? WHERE id = ? AND lease_until = ? AND delivered_at IS NULL AND gave_up_at IS NULL');
+            for (const id of ids) {
+              // Lost one: throwing rolls back the renewals already made, so the lease is all or nothing.
+              if (renew.run(until, id, heldUntil).changes !== 1) throw new LeaseLost();
+            }
+            return true;
+          })
+          .immediate();
+      } catch (e) {
+        if (e instanceof LeaseLost) return false;
+        throw e;
+      }
+    });
   }
 
   async recordAttempt(ids: readonly number[], attempt: AttemptResult): Promise<void> {
@@ -191,6 +212,9 @@ class SqliteAlertStore implements AlertStore {
   }
 }
 
+/** Internal signal to roll back a partial lease renewal; never leaves this file. */
+class LeaseLost extends Error {}
+
 function toFinding(r: FindingRow): StoredFinding {
   return {
     id: r.id,
@@ -229,5 +253,6 @@ function toOutbox(r: OutboxDbRow): OutboxRow {
     deliveredAt: r.delivered_at,
     lastError: r.last_error,
     gaveUpAt: r.gave_up_at,
+    leaseUntil: r.lease_until,
   };
 }
