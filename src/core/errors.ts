@@ -40,7 +40,8 @@ export class ConfigError extends AgentError {
     // Keys and values from the file are echoed; a line break or control character in them must not
     // split the one-line error (or forge a second line in a log).
     // A value quoted back (an unknown connector type, a key) is cut, so a 1 MB value cannot make a 1 MB line.
-    path = escapeControls(path);
+    // A key in the path is file text too: each overlong segment is cut the same way.
+    path = escapeControls(path).replace(/[^.[\]]{100,}/g, (segment) => `${segment.slice(0, 80)}…`);
     const line = escapeControls(message).replace(/"([^"]{80})[^"]{20,}"/g, '"$1…"');
     super('config_invalid', path ? `${path}: ${line}` : line, options);
     this.name = 'ConfigError';

@@ -48,6 +48,19 @@ describe('resolveRuleParams', () => {
     expect(() => resolveRuleParams([fakeRule()], { global: { fake: { threshhold: 0.5 } } })).toThrow(/^rules\.fake: unknown key "threshhold"/);
     expect(() => resolveRuleParams([fakeRule()], { org: { 'mfa-coverag': {} } })).toThrow(/^organisation\.rules\.mfa-coverag: no rule has this id; known rules: fake/);
   });
+
+  it('cuts a huge unknown rule id in the error, so the one line stays readable (found by config fuzzing)', () => {
+    const huge = 'x'.repeat(5000);
+    const error = (() => {
+      try {
+        resolveRuleParams([fakeRule()], { global: { [huge]: {} } });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.message).toMatch(/^rules\.x{80}…: no rule has this id; known rules: fake$/);
+  });
 });
 
 describe('evaluateRules', () => {

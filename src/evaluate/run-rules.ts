@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { configErrorFromZod } from '../core/config.ts';
+import { configErrorFromZod, formatPath } from '../core/config.ts';
 import type { ExceptionConfig } from '../core/config.ts';
 import { AgentError, ConfigError, describeError } from '../core/errors.ts';
 import { ruleResult } from '../core/rule.ts';
@@ -50,7 +50,8 @@ export function resolveRuleParams(rules: readonly Rule[], config: RuleParamsConf
   }
   for (const [path, block] of [[globalPath, config.global], [orgPath, config.org]] as const) {
     for (const id of Object.keys(block ?? {})) {
-      if (!ids.has(id)) throw new ConfigError(`${path}.${id}`, `no rule has this id; known rules: ${[...ids].join(', ')}`);
+      // formatPath clips the echoed key: a 1 MB key must not make a 1 MB error line.
+      if (!ids.has(id)) throw new ConfigError(formatPath([path, id]), `no rule has this id; known rules: ${[...ids].join(', ')}`);
     }
   }
 
