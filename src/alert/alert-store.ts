@@ -1,5 +1,5 @@
 import type { AlertMessage, MessageKind } from './alert-message.ts';
-import type { EventType, Severity } from './finding.ts';
+import type { EventType, ObservedFinding, Severity } from './finding.ts';
 
 /**
  * Alert state and the outbox. The SQLite implementation (src/store/sqlite/alert-store.ts) keeps both
@@ -37,16 +37,8 @@ export interface AlertStore {
 
 export type FindingState = 'open' | 'resolved';
 
-export interface StoredFinding {
-  id: string;
-  org: string;
-  type: EventType;
-  rule: string | null;
-  subject: string;
-  label: string;
-  scope: string;
-  severity: Severity;
-  detail: string;
+/** A finding as the alert state keeps it: what was last observed, plus its alerting history. */
+export interface StoredFinding extends ObservedFinding {
   state: FindingState;
   /** Start of the current episode (reset when a resolved finding reopens). */
   firstSeenAt: string;
