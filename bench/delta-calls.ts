@@ -10,14 +10,16 @@ import { benchConfig, SECRET_ENV } from './bench-config.ts';
 /**
  * Calls of a full run against incremental runs (Graph delta for m365 users), on the simulated
  * tenant through the real connector, store and evaluation, with budgets that never hold a request
- * back (calls do not depend on pacing):
- *   npx tsx bench/delta-calls.ts [--users 1000,10000]
+ * back unless asked (calls do not depend on pacing):
+ *   npx tsx bench/delta-calls.ts [--users 1000,10000] [--real-quotas]
+ * (`--real-quotas`: pace with the default budgets, i.e. Graph's published quotas, to see wall time.)
  * Per size: a full run that starts the delta link, an incremental run on the unchanged tenant, an
  * incremental run after 1 % of users changed (disabled), and a plain full run of the changed tenant.
  */
 
 const arg = process.argv.indexOf('--users');
 const sizes = (arg > 0 ? process.argv[arg + 1]! : '1000,10000').split(',').map(Number);
+const realQuotas = process.argv.includes('--real-quotas');
 
 interface Row {
   size: number;
@@ -34,7 +36,7 @@ async function measure(size: number): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'evidentia-delta-bench-'));
   const rows: Row[] = [];
   try {
-    const config = benchConfig({ storePath: join(dir, 'bench.db'), tenant, double, realQuotas: false });
+    const config = benchConfig({ storePath: join(dir, 'bench.db'), tenant, double, realQuotas });
     const app = await openApp({ config, env: { [SECRET_ENV]: double.clientSecret }, extraCa: double.ca });
     try {
       const once = async (label: string, mode: 'full' | 'incremental' | undefined) => {
