@@ -44,6 +44,9 @@ export function usersStream(session: () => Promise<GraphSession>): Stream<M365Co
         if (first && deltaLink !== null) {
           const note = prev.mode === 'incremental' ? `Full read instead of incremental: ${reason}; a new delta link was started.` : 'Full read; a new delta link was started.';
           yield { ...page, note, checkpoint: { value: { deltaLink, obtainedAt: readAt, signInReadAt: readAt } satisfies UsersCheckpoint, baseRunId: null } };
+        } else if (first) {
+          // The users are still read in full; only the next run cannot be incremental.
+          yield { ...page, note: `Full read${reason ? ` instead of incremental: ${reason}` : ''}; Graph gave no delta link, so the next run reads in full too.` };
         } else yield page;
         first = false;
       }
