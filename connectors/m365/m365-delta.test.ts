@@ -140,6 +140,20 @@ describe('m365 users with Graph delta', () => {
     expect((await store.verify()).ok).toBe(true);
   });
 
+  it('refreshes sign-in activity with a full read once it was last read in full 7 days ago, even through incremental runs', async () => {
+    const tenant = generateTenant({ users: 60 });
+    const d = await startDouble({ tenant });
+    const t0 = new Date('2026-11-20T09:00:00Z');
+    await run(d, 'full', t0);
+    for (let day = 1; day <= 7; day++) {
+      const r = await run(d, 'incremental', new Date(t0.getTime() + day * DAY - 3_600_000));
+      expect(r.users.note, `day ${day}`).toMatch(/^Incremental: .*carried from the full read at 2026-11-20T09:00:00.000Z/);
+    }
+    const eighth = await run(d, 'incremental', new Date(t0.getTime() + 7 * DAY + 3_600_000));
+    expect(eighth.users.note).toMatch(/Full read instead of incremental: sign-in activity was last read in full more than 7 days ago/);
+    expect(eighth.calls.map((c) => c.path)).toContain('/v1.0/users');
+  });
+
   it('an interrupted incremental run leaves the stored link untouched', async () => {
     const tenant = generateTenant({ users: 120 });
     const d = await startDouble({ tenant });

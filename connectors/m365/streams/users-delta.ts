@@ -25,6 +25,8 @@ import { assertSameOrigin } from '../../../src/http/origin-guard.ts';
 
 /** Identity delta tokens live 7 days; an older link is not even tried. */
 export const DELTA_LINK_MAX_AGE_MS = 7 * 86_400_000;
+/** How long sign-in facts may be carried through incremental runs before a full read refreshes them. */
+export const SIGN_IN_MAX_AGE_MS = 7 * 86_400_000;
 const EXPIRED_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid']);
 
 export const usersCheckpoint = z.object({
@@ -52,6 +54,9 @@ export async function usableCheckpoint(
   if (!cp.success) return { ok: false, reason: `the delta link stored by run ${stored.runId} is unreadable` };
   const age = now.getTime() - Date.parse(cp.data.obtainedAt);
   if (!(age <= DELTA_LINK_MAX_AGE_MS)) return { ok: false, reason: `the delta link stored by run ${stored.runId} is older than 7 days (Graph keeps delta state 7 days)` };
+  // Carried sign-in facts only ever age; past the same bound they are refreshed by a full read.
+  const signInAge = now.getTime() - Date.parse(cp.data.signInReadAt);
+  if (!(signInAge <= SIGN_IN_MAX_AGE_MS)) return { ok: false, reason: `sign-in activity was last read in full more than 7 days ago (${cp.data.signInReadAt})` };
   return { ok: true, runId: stored.runId, cp: cp.data };
 }
 
