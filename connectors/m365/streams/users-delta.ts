@@ -82,16 +82,17 @@ export async function* readUsersDelta(
   let changed = 0;
   let removed = 0;
   let deltaLink: string | undefined;
+  // The newest successful page is held back: the last one carries the whole resulting set.
   let last: GraphPage | undefined;
-  const pending: GraphPage[] = [];
   for await (const p of graphPages(s, base.cp.deltaLink, { permission: 'User.Read.All' }, ctx.now)) {
     if (p.failure) {
       if ((p.status === 400 || p.status === 410) && EXPIRED_CODES.has(errorCode(p.body).toLowerCase())) {
+        if (last) yield pageOf(last, []);
         yield pageOf({ ...p, failure: null }, []);
         return { done: false, reason: `Graph refused the stored delta link (${p.status} ${errorCode(p.body)})` };
       }
       // Any other failure ends the read without a user set: the stream is failed, never half-applied.
-      for (const q of pending) yield pageOf(q, []);
+      if (last) yield pageOf(last, []);
       yield pageOf(p, []);
       return { done: true };
     }
@@ -110,17 +111,15 @@ export async function* readUsersDelta(
         else added++;
       }
       if (mapped.failures.length > 0) {
-        for (const q of pending) yield pageOf(q, []);
+        if (last) yield pageOf(last, []);
         yield pageOf(p, [], mapped.failures);
         return { done: true };
       }
     }
     const link = deltaPage.safeParse(safeJson(p.body));
     if (link.success && link.data['@odata.deltaLink']) deltaLink = link.data['@odata.deltaLink'];
-    if (last) pending.push(last);
+    if (last) yield pageOf(last, []);
     last = p;
-    // Earlier pages are stored as they come; the last one carries the whole resulting set.
-    while (pending.length > 0) yield pageOf(pending.shift()!, []);
   }
   if (!last || !deltaLink) {
     if (last) yield pageOf({ ...last, failure: { kind: 'invalid', detail: 'Graph ended the delta read without a deltaLink; the changes could not be confirmed complete' } }, []);
