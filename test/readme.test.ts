@@ -44,4 +44,9 @@ describe('README', async () => {
       expect(section, key).toContain(key);
     }
   });
+
+  it('documents incremental collection: the flag, the daemon keys, what an incremental run stores', () => {
+    const section = readme.slice(readme.indexOf('## Incremental collection'), readme.indexOf('## Development'));
+    for (const key of ['--incremental', 'fullEvery:', 'enabled:', '@removed', 'syncStateNotFound', 'derivedFrom', '7 days', 'Sign-in activity']) expect(section, key).toContain(key);
+  });
 });

@@ -99,7 +99,8 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     .description('collect evidence from every connector, store it, evaluate the rules')
     .option('--org <id>', 'only this organisation')
     .option('--json', 'print the results as JSON')
-    .action(async (o: { org?: string; json?: boolean }, cmd: Command) => {
+    .option('--incremental', 'read only what changed since the last run where the vendor allows it (Microsoft 365 users via Graph delta); falls back to a full read, saying why')
+    .action(async (o: { org?: string; json?: boolean; incremental?: boolean }, cmd: Command) => {
       code = await withApp(cmd, (a) => collectCommand(a, { ...o, signal, now, out: io.stdout }));
     });
   program

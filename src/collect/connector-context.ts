@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConnectorContext } from '../core/connector.ts';
+import type { ConnectorContext, PreviousCollection } from '../core/connector.ts';
 import type { SecretResolver } from '../core/secrets.ts';
 import type { HttpContext } from '../http/http-context.ts';
 import type { ResolvedConnector } from './connector-registry.ts';
@@ -11,6 +11,8 @@ export interface ContextDeps {
   log: Logger;
   signal: AbortSignal;
   now: () => Date;
+  /** Filled from the store when the run tracks changes. */
+  previous?: (instance: string) => PreviousCollection;
 }
 
 /** A connector's context plus the clean-ups it registered, run by `dispose` whatever happened. */
@@ -28,6 +30,7 @@ export function createConnectorContext(rc: ResolvedConnector, deps: ContextDeps)
     now: deps.now,
     defer: (fn) => cleanups.push(fn),
   };
+  if (deps.previous) ctx.previous = deps.previous(rc.instance);
   const dispose = async () => {
     for (const fn of cleanups.reverse()) {
       try {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ConnectorContext, Stream } from '../core/connector.ts';
+import type { ConnectorContext, Page, PreviousCollection, Stream } from '../core/connector.ts';
 import { entity as entitySchema, type Entity } from '../core/model.ts';
 import type { SecretResolver } from '../core/secrets.ts';
 import type { StreamFailure, StreamOutcome } from '../core/stream-outcome.ts';
@@ -28,6 +28,12 @@ export interface CollectOptions {
   signal: AbortSignal;
   now: () => Date;
   run: Omit<BeginRun, 'org' | 'startedAt'>;
+  /**
+   * Track changes between runs: `incremental` resumes streams from their checkpoints (the m365 users
+   * stream reads Graph delta), `full` reads everything and refreshes the checkpoints. Absent: a
+   * plain full run that keeps no checkpoint. Stored as the run's mode.
+   */
+  mode?: 'full' | 'incremental';
   onEvent?: (e: CollectEvent) => void;
 }
 
@@ -43,7 +49,7 @@ export interface CollectResult {
  */
 export async function runCollection(opts: CollectOptions): Promise<CollectResult> {
   const { store, log } = opts;
-  const run = await store.beginRun({ ...opts.run, org: opts.org, startedAt: opts.now().toISOString() });
+  const run = await store.beginRun({ ...opts.run, mode: opts.mode ?? 'full', org: opts.org, startedAt: opts.now().toISOString() });
   opts.onEvent?.({ type: 'run_started', runId: run.id, org: opts.org });
   const outcomes: StreamOutcome[] = [];
   try {
@@ -74,7 +80,7 @@ function runStatus(outcomes: readonly StreamOutcome[]): 'complete' | 'partial' |
 }
 
 async function collectConnector(opts: CollectOptions, runId: number, rc: ResolvedConnector): Promise<StreamOutcome[]> {
-  const { ctx, dispose } = createConnectorContext(rc, { ...opts, http: opts.httpFor(rc.instance) });
+  const { ctx, dispose } = createConnectorContext(rc, { ...opts, http: opts.httpFor(rc.instance), previous: previousFrom(opts) });
   const seen = new Map<string, string>();
   try {
     const streams = rc.connector.streams(ctx);
@@ -105,6 +111,7 @@ async function collectStream(
   } else {
     opts.onEvent?.({ type: 'stream_started', instance: rc.instance, stream: stream.id, title: stream.title });
     const builder = new OutcomeBuilder(rc.connector.id, rc.instance, stream, opts.now);
+    let checkpoint: Page['checkpoint'];
     try {
       for await (const page of stream.read(ctx)) {
         const { valid, failures } = validateEntities(page.entities, stream, ctx, seen);
@@ -120,6 +127,8 @@ async function collectStream(
         });
         if (valid.length > 0) await opts.store.recordEntities(runId, ref, valid);
         builder.addPage(valid.length, [...page.failures, ...failures]);
+        if (page.checkpoint) checkpoint = page.checkpoint;
+        if (page.note) builder.addNote(page.note);
         opts.onEvent?.({ type: 'page', instance: rc.instance, stream: stream.id, pages: builder.pages, records: builder.records });
       }
     } catch (e) {
@@ -128,6 +137,11 @@ async function collectStream(
       else builder.addError(e);
     }
     outcome = builder.build();
+    // Only a stream that read everything may move the resume point; a failed or interrupted one
+    // leaves the previous checkpoint in force (and an unsealed run's checkpoint is never used).
+    if (checkpoint && outcome.status === 'complete' && !opts.signal.aborted) {
+      await opts.store.recordCheckpoint(runId, ref, { value: checkpoint.value, baseRunId: checkpoint.baseRunId, recordedAt: opts.now().toISOString() });
+    }
   }
   await opts.store.recordStreamOutcome(runId, outcome);
   opts.onEvent?.({ type: 'stream_finished', outcome });
@@ -166,4 +180,14 @@ function validateEntities(
     }
   }
   return { valid, failures };
+}
+
+function previousFrom(opts: CollectOptions): ((instance: string) => PreviousCollection) | undefined {
+  const mode = opts.mode;
+  if (mode === undefined) return undefined;
+  return (instance) => ({
+    mode,
+    checkpoint: (stream) => opts.store.latestCheckpoint(opts.org, instance, stream),
+    entities: (runId, stream) => opts.store.loadStreamEntities(runId, instance, stream),
+  });
 }

@@ -13,6 +13,7 @@ export class OutcomeBuilder {
   readonly failures: StreamFailure[] = [];
   #fatal = false;
   #notApplicable: string | null = null;
+  readonly #notes: string[] = [];
   readonly #startedAt: string;
 
   constructor(
@@ -28,6 +29,11 @@ export class OutcomeBuilder {
     this.pages += 1;
     this.records += records;
     this.failures.push(...failures);
+  }
+
+  /** A sentence the stream wants in its outcome (e.g. how an incremental read was done). */
+  addNote(note: string): void {
+    this.#notes.push(note);
   }
 
   /** The stream threw: classify why, keep what was already read. */
@@ -59,7 +65,7 @@ export class OutcomeBuilder {
       pages: this.pages,
       records: this.records,
       failures: this.failures,
-      note: this.#notApplicable,
+      note: [this.#notApplicable, ...this.#notes].filter((n): n is string => n !== null).join(' ') || null,
       startedAt: this.#startedAt,
       finishedAt: this.now().toISOString(),
     };

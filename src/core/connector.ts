@@ -60,6 +60,24 @@ export interface Page {
   entities: Entity[];
   /** Records or fields on this page that could not be mapped (the rest of the page is still used). */
   failures: StreamFailure[];
+  /**
+   * Incremental collection: where the next incremental run resumes (e.g. the Graph delta link) and
+   * the sealed run this stream's entities were derived from (null for a full read). The collector
+   * stores the last one given only if the stream ends complete; it takes effect once the run is sealed.
+   */
+  checkpoint?: { value: unknown; baseRunId: number | null };
+  /** A sentence for the stream outcome (e.g. why an incremental read fell back to a full one). */
+  note?: string;
+}
+
+/** What a connector may read of earlier runs, filled by the collector from the store (connectors never import it). */
+export interface PreviousCollection {
+  /** This run's mode: `incremental` streams may resume from their checkpoint. */
+  mode: 'full' | 'incremental';
+  /** The newest checkpoint a sealed run stored for this instance's stream. */
+  checkpoint(stream: string): Promise<{ runId: number; recordedAt: string; value: unknown } | null>;
+  /** The entities a sealed run stored for this instance's stream. */
+  entities(runId: number, stream: string): Promise<Entity[]>;
 }
 
 export interface ConnectorContext<C = unknown> {
@@ -74,6 +92,8 @@ export interface ConnectorContext<C = unknown> {
   now: () => Date;
   /** Registers a clean-up (close sockets, clients) that the collector runs when this connector is done. */
   defer: (cleanup: () => Promise<void> | void) => void;
+  /** Present when the run tracks changes (`collect --incremental`, the daemon); absent: read everything, keep no checkpoint. */
+  previous?: PreviousCollection;
 }
 
 /** Thrown by a stream when the vendor says the data cannot exist for this tenant. */

@@ -11,6 +11,9 @@ import { ConfigError } from '../core/errors.ts';
 export const DEFAULT_SCHEDULE = '0 */4 * * *';
 
 /** A croner pattern (5 fields, or 6 with seconds), checked here so a typo fails at start, not at the first slot. */
+/** One full run a day; the daemon's other runs are incremental. */
+export const DEFAULT_FULL_EVERY = '0 2 * * *';
+
 export const cronPattern = z.string().min(1).superRefine((pattern, ctx) => {
   try {
     new Cron(pattern, { paused: true, timezone: 'UTC' });
@@ -48,6 +51,19 @@ export const daemonConfig = z
     jitterSeconds: z.number().int().min(0).max(3600).default(60),
     /** How far past its next slot a run may be before `/healthz` calls it stale. @default 1800 */
     graceSeconds: z.number().int().min(0).default(1800),
+    /**
+     * Incremental collection: between full runs, the daemon's runs read only what changed where the
+     * vendor allows it (Microsoft 365 users via Graph delta); every snapshot stays complete.
+     */
+    incremental: z
+      .object({
+        /** false: every run is a full read. @default true */
+        enabled: z.boolean().default(true),
+        /** When a full run is due (cron, in `timezone`): the first run after each slot is full. @default "0 2 * * *" (daily) */
+        fullEvery: cronPattern.default(DEFAULT_FULL_EVERY),
+      })
+      .strict()
+      .default({ enabled: true, fullEvery: DEFAULT_FULL_EVERY }),
     /** Per-organisation schedules by organisation id. */
     schedules: z.record(z.string(), orgScheduleConfig).default({}),
     http: z

@@ -1,6 +1,7 @@
 import type { HttpContext } from '../http/http-context.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
-import type { EvidenceStore, RunRecord } from '../store/evidence-store.ts';
+import type { EvidenceStore, RunMode, RunRecord } from '../store/evidence-store.ts';
+import { nextRunMode } from './run-mode.ts';
 import type { App } from '../run/app.ts';
 import { collectAndEvaluate, type OrgRunResult } from '../run/pipeline.ts';
 import type { DaemonClock } from './daemon-clock.ts';
@@ -19,7 +20,7 @@ export interface DaemonOptions {
   /** Called after every run (interrupted ones too), e.g. by alerts; its errors are logged, never fatal. */
   onRunFinished?: (result: OrgRunResult) => Promise<void> | void;
   /** Test seam: one run of an org. @default collect every connector, store, evaluate */
-  runOnce?: (app: App, orgIndex: number, opts: { signal: AbortSignal; now: () => Date }) => Promise<OrgRunResult>;
+  runOnce?: (app: App, orgIndex: number, opts: { signal: AbortSignal; now: () => Date; mode: RunMode }) => Promise<OrgRunResult>;
   onSchedulerEvent?: (e: SchedulerEvent) => void;
   /** Made by the caller when something built before the daemon (alerts) must count into it. @default a fresh registry */
   metrics?: DaemonMetrics;
@@ -67,7 +68,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       api.push({ instance, ctx });
       return ctx;
     } };
-    const result = await runOnce(counted, index, { signal, now: () => clock.now() });
+    const { mode, why } = await nextRunMode(app.store, org, daemon, clock.now());
+    log.info({ org, mode, why }, 'scheduled run starting');
+    const result = await runOnce(counted, index, { signal, now: () => clock.now(), mode });
     const stats: ConnectorApiStats[] = api.map((a) => ({ instance: a.instance, stats: a.ctx.stats.snapshot() }));
     metrics.recordRun(result, stats);
     states.set(org, applyRun(states.get(org)!, result.run, result.outcomes));

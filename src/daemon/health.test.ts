@@ -8,7 +8,7 @@ const since = new Date('2026-11-02T00:00:00Z');
 const graceMs = 30 * 60_000;
 
 function run(id: number, status: RunRecord['status'], startedAt: string): RunRecord {
-  return { id, org: 'acme', status, trigger: 'schedule', startedAt, finishedAt: startedAt, toolVersion: 't', configDigest: 'c', manifestHash: null, previousManifestHash: null, pageCount: 1, entityCount: 1 };
+  return { id, org: 'acme', status, trigger: 'schedule', mode: 'full', startedAt, finishedAt: startedAt, toolVersion: 't', configDigest: 'c', manifestHash: null, previousManifestHash: null, pageCount: 1, entityCount: 1 };
 }
 
 const empty: OrgState = {

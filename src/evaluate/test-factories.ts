@@ -158,6 +158,7 @@ export function createRun(partial: Partial<RunRecord> = {}): RunRecord {
     org: 'contoso',
     status: 'complete',
     trigger: 'test',
+    mode: 'full',
     startedAt: TEST_AS_OF,
     finishedAt: TEST_AS_OF,
     toolVersion: '0.1.0',

@@ -32,7 +32,14 @@ export function selectOrgs(app: App, org: string | undefined): number[] {
 export async function collectAndEvaluate(
   app: App,
   orgIndex: number,
-  opts: { signal: AbortSignal; now: () => Date; trigger: BeginRun['trigger']; onEvent?: (e: CollectEvent) => void },
+  opts: {
+    signal: AbortSignal;
+    now: () => Date;
+    trigger: BeginRun['trigger'];
+    onEvent?: (e: CollectEvent) => void;
+    /** Track changes between runs (see CollectOptions.mode); absent: a plain full run. */
+    mode?: 'full' | 'incremental';
+  },
 ): Promise<OrgRunResult> {
   const org = app.config.organisations[orgIndex]!;
   const connectors = resolveConnectors(app.config, orgIndex, app.registry);
@@ -47,6 +54,7 @@ export async function collectAndEvaluate(
     now: opts.now,
     run: { toolVersion: TOOL_VERSION, configDigest: configDigest(app.config, org.id), trigger: opts.trigger },
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    ...(opts.mode ? { mode: opts.mode } : {}),
   });
   if (run.status === 'interrupted') return { run, evaluation: null, outcomes };
   const evaluation = await evaluateStoredRun(app.store, run.id, app.config, allRules, opts.now);

@@ -266,6 +266,38 @@ export function describeEvidenceStoreContract(name: string, createHarness: () =>
       expect(await store.verify()).toMatchObject({ ok: true, pagesPruned: 0 });
     });
 
+    it('keeps stream checkpoints: only sealed runs count, the newest wins, the base run is named in the manifest', async () => {
+      expect(await store.latestCheckpoint('acme', USERS.instance, USERS.stream)).toBeNull();
+      const base = await recordTypicalRun(store, 'acme', '2026-11-20T09:00:00Z');
+      await store.recordCheckpoint(base.id, USERS, { value: { link: 'one' }, recordedAt: '2026-11-20T09:00:10Z', baseRunId: null });
+      // Not sealed yet: not in force.
+      expect(await store.latestCheckpoint('acme', USERS.instance, USERS.stream)).toBeNull();
+      await store.finishRun(base.id, { finishedAt: '2026-11-20T09:00:30Z', status: 'complete' });
+      expect(await store.latestCheckpoint('acme', USERS.instance, USERS.stream)).toEqual({ runId: base.id, recordedAt: '2026-11-20T09:00:10Z', value: { link: 'one' }, baseRunId: null });
+      expect(await store.latestCheckpoint('other', USERS.instance, USERS.stream)).toBeNull();
+
+      // An interrupted run's checkpoint never counts.
+      const cut = await store.beginRun(beginInput('acme', '2026-11-20T10:00:00Z', { mode: 'incremental' }));
+      await store.recordCheckpoint(cut.id, USERS, { value: { link: 'cut' }, recordedAt: '2026-11-20T10:00:10Z', baseRunId: base.id });
+      await store.finishRun(cut.id, { finishedAt: '2026-11-20T10:00:30Z', status: 'interrupted' });
+      expect((await store.latestCheckpoint('acme', USERS.instance, USERS.stream))?.runId).toBe(base.id);
+
+      const inc = await store.beginRun(beginInput('acme', '2026-11-20T11:00:00Z', { mode: 'incremental' }));
+      expect(inc.mode).toBe('incremental');
+      await store.recordPage(inc.id, page(USERS, 1, '{"value":[],"@odata.deltaLink":"x"}'));
+      await store.recordEntities(inc.id, USERS, [account('acme', USERS, 'alice@acme.test')]);
+      await store.recordStreamOutcome(inc.id, outcome(USERS));
+      await rejection(store.recordCheckpoint(inc.id, USERS, { value: { link: 'x' }, recordedAt: '2026-11-20T11:00:10Z', baseRunId: cut.id }), 'store_failed');
+      await store.recordCheckpoint(inc.id, USERS, { value: { link: 'two' }, recordedAt: '2026-11-20T11:00:10Z', baseRunId: base.id });
+      await store.finishRun(inc.id, { finishedAt: '2026-11-20T11:00:30Z', status: 'complete' });
+      expect(await store.latestCheckpoint('acme', USERS.instance, USERS.stream)).toMatchObject({ runId: inc.id, value: { link: 'two' }, baseRunId: base.id });
+      const manifest = JSON.parse((await store.getManifest(inc.id))!) as Record<string, unknown>;
+      expect(manifest).toMatchObject({ mode: 'incremental', derivedFrom: [{ instance: USERS.instance, stream: USERS.stream, baseRunId: base.id, baseManifestHash: (await store.getRun(base.id))!.manifestHash }] });
+      expect(JSON.parse((await store.getManifest(base.id))!)).not.toHaveProperty('mode');
+      expect((await store.loadStreamEntities(base.id, USERS.instance, USERS.stream)).map((e) => e.key).sort()).toHaveLength(2);
+      expect(await store.verify()).toMatchObject({ ok: true });
+    });
+
     it('refuses calls after close', async () => {
       await store.close();
       await rejection(store.listRuns(), 'store_failed');

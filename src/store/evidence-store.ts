@@ -47,6 +47,16 @@ export interface EvidenceStore {
   getManifest(runId: number): Promise<string | null>;
   /** The stored bytes of a page body by its SHA-256 (as listed in a manifest); null if not stored or pruned. */
   readPageBody(hash: string): Promise<Uint8Array | null>;
+  /**
+   * Incremental collection: a stream's checkpoint (e.g. a Graph delta link), written once the stream
+   * has read everything. `baseRunId` names the sealed run whose set this stream's entities were
+   * derived from (null for a full read); the run's manifest lists it.
+   */
+  recordCheckpoint(runId: number, ref: StreamRef, input: CheckpointInput): Promise<void>;
+  /** The newest checkpoint of a *sealed* run of the org for this instance and stream (interrupted runs never count). */
+  latestCheckpoint(org: string, instance: string, stream: string): Promise<StoredCheckpoint | null>;
+  /** One stream's entities of a run, in (kind, key) order; throws `not_found` for an unknown run. */
+  loadStreamEntities(runId: number, instance: string, stream: string): Promise<Entity[]>;
   /** Recomputes every hash and the chain per org; names the first run whose evidence changed. */
   verify(): Promise<VerifyReport>;
   /**
@@ -57,6 +67,23 @@ export interface EvidenceStore {
   prune(opts: { olderThan: Date }): Promise<PruneResult>;
   close(): Promise<void>;
 }
+
+export interface CheckpointInput {
+  /** JSON-serialisable; the connector's own shape. */
+  value: unknown;
+  recordedAt: string;
+  baseRunId: number | null;
+}
+
+export interface StoredCheckpoint {
+  runId: number;
+  recordedAt: string;
+  value: unknown;
+  baseRunId: number | null;
+}
+
+/** `full`: every stream read in full; `incremental`: streams that can resume from a checkpoint do. */
+export type RunMode = 'full' | 'incremental';
 
 export interface PruneResult {
   blobsPruned: number;
@@ -73,6 +100,8 @@ export interface BeginRun {
   /** SHA-256 of the effective config (without secrets), so a changed threshold is visible in evidence. */
   configDigest: string;
   trigger: 'manual' | 'schedule' | 'demo' | 'test';
+  /** @default 'full' */
+  mode?: RunMode;
 }
 
 export interface StreamRef {
@@ -103,6 +132,7 @@ export interface RunRecord {
   org: string;
   status: RunStatus;
   trigger: BeginRun['trigger'];
+  mode: RunMode;
   startedAt: string;
   finishedAt: string | null;
   toolVersion: string;

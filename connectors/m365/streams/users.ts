@@ -7,6 +7,7 @@ import { graphPages } from '../graph-pages.ts';
 import { graphUser, mapUser, USER_SELECT } from '../map-users.ts';
 import { sourceOf } from './source-of.ts';
 import { pageOf } from './page-of.ts';
+import { latestDeltaLink, readUsersDelta, usableCheckpoint, type UsersCheckpoint } from './users-delta.ts';
 
 /**
  * All users, with sign-in activity when the tenant and permissions allow. Sign-in activity needs
@@ -22,23 +23,53 @@ export function usersStream(session: () => Promise<GraphSession>): Stream<M365Co
     async *read(ctx: ConnectorContext<M365Config>): AsyncGenerator<Page, void, undefined> {
       const s = await session();
       const source = sourceOf(ctx);
-      const withSignIn = `/v1.0/users?$select=${[...USER_SELECT, 'signInActivity'].join(',')}&$top=${ctx.config.userPageSize}`;
-      let records = 0;
-      for await (const p of graphPages(s, withSignIn, { permission: 'AuditLog.Read.All' }, ctx.now)) {
-        const signInRefused = p.failure && records === 0 && p.status === 403 && (p.failure.kind === 'unlicensed' || p.failure.kind === 'denied');
-        if (signInRefused) {
-          // The refusal is kept as evidence, scoped to the one field it costs.
-          const scoped = { ...p.failure!, field: 'signIn', detail: `sign-in activity not collected: ${p.failure!.detail}` };
-          yield pageOf({ ...p, failure: null }, [], [scoped]);
-          yield* readWithoutSignIn(s, ctx, source);
-          return;
-        }
-        const mapped = mapPage(p.value, source, true);
-        records += mapped.entities.length;
-        yield pageOf(p, mapped.entities, mapped.failures);
+      const prev = ctx.previous;
+      if (!prev) {
+        yield* readFull(s, ctx, source);
+        return;
+      }
+      // Tracking changes: resume from the stored delta link when it is usable, else read in full
+      // and start a fresh link (recording why).
+      const usable = await usableCheckpoint(prev, ctx.now());
+      let reason = usable.ok ? null : usable.reason;
+      if (usable.ok) {
+        const attempt = yield* readUsersDelta(s, ctx, source, prev, usable);
+        if (attempt.done) return;
+        reason = attempt.reason;
+      }
+      const readAt = ctx.now().toISOString();
+      const deltaLink = yield* latestDeltaLink(s, ctx);
+      let first = true;
+      for await (const page of readFull(s, ctx, source)) {
+        if (first && deltaLink !== null) {
+          const note = prev.mode === 'incremental' ? `Full read instead of incremental: ${reason}; a new delta link was started.` : 'Full read; a new delta link was started.';
+          yield { ...page, note, checkpoint: { value: { deltaLink, obtainedAt: readAt, signInReadAt: readAt } satisfies UsersCheckpoint, baseRunId: null } };
+        } else if (first) {
+          // The users are still read in full; only the next run cannot be incremental.
+          yield { ...page, note: `Full read${reason ? ` instead of incremental: ${reason}` : ''}; Graph gave no delta link, so the next run reads in full too.` };
+        } else yield page;
+        first = false;
       }
     },
   };
+}
+
+async function* readFull(s: GraphSession, ctx: ConnectorContext<M365Config>, source: EntitySource): AsyncGenerator<Page, void, undefined> {
+  const withSignIn = `/v1.0/users?$select=${[...USER_SELECT, 'signInActivity'].join(',')}&$top=${ctx.config.userPageSize}`;
+  let records = 0;
+  for await (const p of graphPages(s, withSignIn, { permission: 'AuditLog.Read.All' }, ctx.now)) {
+    const signInRefused = p.failure && records === 0 && p.status === 403 && (p.failure.kind === 'unlicensed' || p.failure.kind === 'denied');
+    if (signInRefused) {
+      // The refusal is kept as evidence, scoped to the one field it costs.
+      const scoped = { ...p.failure!, field: 'signIn', detail: `sign-in activity not collected: ${p.failure!.detail}` };
+      yield pageOf({ ...p, failure: null }, [], [scoped]);
+      yield* readWithoutSignIn(s, ctx, source);
+      return;
+    }
+    const mapped = mapPage(p.value, source, true);
+    records += mapped.entities.length;
+    yield pageOf(p, mapped.entities, mapped.failures);
+  }
 }
 
 async function* readWithoutSignIn(s: GraphSession, ctx: ConnectorContext<M365Config>, source: EntitySource): AsyncGenerator<Page, void, undefined> {

@@ -11,6 +11,8 @@ import { describeAfterRun, describeDelivery } from '../../alert/describe-reports
 export interface CollectCommandOptions {
   org?: string;
   json?: boolean;
+  /** Resume streams that support it from their stored checkpoint (Graph delta for m365 users). */
+  incremental?: boolean;
   signal: AbortSignal;
   now: () => Date;
   out: NodeJS.WritableStream;
@@ -26,7 +28,7 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
   const alerting = await openAlerting({ config: app.config, store: app.store, secrets: app.secrets, log: app.log, now: opts.now });
   try {
     for (const i of orgs) {
-      const { run, evaluation } = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress });
+      const { run, evaluation } = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress, ...(opts.incremental ? { mode: 'incremental' as const } : {}) });
       if (alerting) process.stderr.write(describeAfterRun(await alerting.afterRun(run, evaluation)));
       if (!evaluation) {
         interrupted = true;

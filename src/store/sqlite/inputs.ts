@@ -14,6 +14,7 @@ export const beginRunInput = z.object({
   toolVersion: z.string().min(1),
   configDigest: z.string().min(1),
   trigger: z.enum(['manual', 'schedule', 'demo', 'test']),
+  mode: z.enum(['full', 'incremental']).default('full'),
 });
 
 export const pageInput = z.object({

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { RunRecord, RunStatus } from '../evidence-store.ts';
 import { runEntityRows } from './entity-sets.ts';
+import { derivedStreams } from './checkpoints.ts';
 
 /**
  * The manifest seals one run. Its hash is `sha256Hex(canonicalJson(manifest))`, and the next sealed
@@ -17,6 +18,9 @@ import { runEntityRows } from './entity-sets.ts';
  *   run's entities in (instance, stream, kind, key) order.
  * - `outcomesDigest`: sha256Hex(canonicalJson([outcome, …])) over its stream outcomes in
  *   (instance, stream) order.
+ * - `mode` and `derivedFrom` (only in runs collected incrementally, so older manifests are unchanged):
+ *   each stream whose entity set was derived from an earlier sealed run (that run's set with this
+ *   run's raw delta pages applied), naming the base run and its manifest hash.
  * A port to another database must sort with the same byte order (PostgreSQL: COLLATE "C").
  */
 export interface RunManifest {
@@ -33,6 +37,8 @@ export interface RunManifest {
   entitiesDigest: string;
   outcomesDigest: string;
   previousManifestHash: string | null;
+  mode?: 'incremental';
+  derivedFrom?: Array<{ instance: string; stream: string; baseRunId: number; baseManifestHash: string | null }>;
 }
 
 export interface ManifestPage {
@@ -63,7 +69,11 @@ export interface ManifestRunFields {
 }
 
 export function buildManifest(db: Database, run: ManifestRunFields): RunManifest {
+  const mode = db.prepare<[number], { mode: string }>('SELECT mode FROM runs WHERE id = ?').get(run.id)?.mode;
+  const derived = derivedStreams(db, run.id);
+  const incremental = mode === 'incremental' || derived.length > 0 ? { mode: 'incremental' as const, derivedFrom: derived } : {};
   return {
+    ...incremental,
     version: 1,
     runId: run.id,
     org: run.org,

@@ -7,6 +7,7 @@ export interface RunHeader {
   org: string;
   status: RunStatus;
   trigger: RunRecord['trigger'];
+  mode: RunRecord['mode'];
   started_at: string;
   finished_at: string | null;
   tool_version: string;
@@ -47,6 +48,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     org: row.org,
     status: row.status,
     trigger: row.trigger,
+    mode: row.mode,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     toolVersion: row.tool_version,

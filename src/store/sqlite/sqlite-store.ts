@@ -9,7 +9,7 @@ import type { Entity } from '../../core/model.ts';
 import type { StreamOutcome } from '../../core/stream-outcome.ts';
 import type { RunInventories } from '../../inventory/inventory-schema.ts';
 import type {
-  BeginRun, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, PruneResult, RunRecord, StoredSnapshot, StreamRef, VerifyReport,
+  BeginRun, CheckpointInput, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, PruneResult, RunRecord, StoredSnapshot, StoredCheckpoint, StreamRef, VerifyReport,
 } from '../evidence-store.ts';
 import { pruneBlobs, restorePrunedBlob } from './retention.ts';
 import { isAbandoned, probeProcess } from './abandoned-runs.ts';
@@ -27,6 +27,7 @@ import type { ErrorContext } from './sqlite-errors.ts';
 import { validateEntities, validateOutcome } from './validate.ts';
 import { verifyEvidence } from './verify.ts';
 import { insertPendingEntities, sealEntitySets } from './entity-sets.ts';
+import { latestCheckpoint, loadStreamEntities, recordCheckpoint } from './checkpoints.ts';
 
 export interface SqliteStoreOptions {
   /** Refuse to create a new database file (read-only commands). @default false */
@@ -107,10 +108,10 @@ class SqliteEvidenceStore implements EvidenceStore {
     return this.#guard('begin a run', () => {
       const { lastInsertRowid } = this.#db
         .prepare(
-          `INSERT INTO runs (org, status, trigger, started_at, tool_version, config_digest, pid, hostname, process_started_at)
-           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (org, status, trigger, mode, started_at, tool_version, config_digest, pid, hostname, process_started_at)
+           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(run.org, run.trigger, run.startedAt, run.toolVersion, run.configDigest, this.#self.pid, this.#self.hostname, this.#self.processStartedAt);
+        .run(run.org, run.trigger, run.mode, run.startedAt, run.toolVersion, run.configDigest, this.#self.pid, this.#self.hostname, this.#self.processStartedAt);
       return this.#reader.requireRun(Number(lastInsertRowid));
     });
   }
@@ -255,6 +256,29 @@ class SqliteEvidenceStore implements EvidenceStore {
       const row = this.#db.prepare<[string], { body: Uint8Array | null }>('SELECT body FROM blobs WHERE hash = ?').get(hash);
       return row?.body ?? null;
     });
+  }
+
+  async recordCheckpoint(runId: number, ref: StreamRef, input: CheckpointInput): Promise<void> {
+    const r = parseInput(streamRef, ref, `stream of run ${runId}`);
+    return this.#guard('record a checkpoint', () =>
+      this.#db.transaction(() => {
+        this.#requireRunning(runId, `record the checkpoint of ${r.instance}/${r.stream}`);
+        recordCheckpoint(this.#db, runId, r, input);
+      }).immediate(),
+    );
+  }
+
+  async latestCheckpoint(org: string, instance: string, stream: string): Promise<StoredCheckpoint | null> {
+    return this.#guard('read a checkpoint', () => latestCheckpoint(this.#db, org, instance, stream));
+  }
+
+  async loadStreamEntities(runId: number, instance: string, stream: string): Promise<Entity[]> {
+    return this.#guard('load a stream\'s entities', () =>
+      this.#db.transaction(() => {
+        this.#reader.requireHeader(runId);
+        return loadStreamEntities(this.#db, runId, instance, stream);
+      }).deferred(),
+    );
   }
 
   async verify(): Promise<VerifyReport> {
