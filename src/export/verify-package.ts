@@ -4,6 +4,7 @@ import { MANIFEST_FILE, packageManifest, type PackageManifest } from './package-
 import type { PackageContents } from './package-reader.ts';
 import { exportResults } from './results-format.ts';
 import { fingerprintOf, verifyText } from './signing-keys.ts';
+import { parseJsonRefusingDuplicateKeys } from './strict-json.ts';
 
 export type PackageProblemKind = 'manifest' | 'signature' | 'key' | 'modified' | 'missing' | 'added' | 'chain' | 'results';
 
@@ -48,10 +49,15 @@ export function verifyPackage(pkg: PackageContents, opts: { pinnedKeyPem?: strin
     return report({});
   }
   let manifest: PackageManifest;
+  // What was signed is the `signed` object as written, not as the schema read it: checking the
+  // parsed copy would let anything the parser drops ride along unsigned.
+  let signedText: string;
   try {
-    const parsed = packageManifest.safeParse(JSON.parse(text(raw)));
+    const json = parseJsonRefusingDuplicateKeys(text(raw));
+    const parsed = packageManifest.safeParse(json);
     if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '));
     manifest = parsed.data;
+    signedText = canonicalJson((json as { signed: unknown }).signed);
   } catch (e) {
     say('manifest', MANIFEST_FILE, `${MANIFEST_FILE} is not a readable export manifest (${e instanceof Error ? e.message : String(e)})`);
     return report({});
@@ -77,7 +83,7 @@ export function verifyPackage(pkg: PackageContents, opts: { pinnedKeyPem?: strin
       }
     }
   }
-  if (key !== null && !verifyText(key, canonicalJson(signed), manifest.signature.value)) {
+  if (key !== null && !verifyText(key, signedText, manifest.signature.value)) {
     say('signature', MANIFEST_FILE, `the signature of ${MANIFEST_FILE} does not match its content${opts.pinnedKeyPem !== undefined ? ' under the pinned key' : ''}: the manifest was changed after signing, or signed by another key`);
   }
 
