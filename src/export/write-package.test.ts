@@ -48,10 +48,10 @@ describe('export package', () => {
     expect(inside).toBe(2);
     expect(last).toBe(6);
     const privatePem = await readFile(join(fx.keyDir, PRIVATE_KEY_FILE), 'utf8');
-    for (const p of pkg.paths) expect(Buffer.from(pkg.read(p)!).toString('utf8'), p).not.toContain(privatePem.split('\n')[1]);
-    expect(Buffer.from(pkg.read('public-key.pem')!).toString()).toBe(fx.key.publicKeyPem);
+    for (const p of pkg.paths) expect(Buffer.from(pkg.read(p, Infinity)!).toString('utf8'), p).not.toContain(privatePem.split('\n')[1]);
+    expect(Buffer.from(pkg.read('public-key.pem', Infinity)!).toString()).toBe(fx.key.publicKeyPem);
 
-    const results = exportResults.parse(JSON.parse(Buffer.from(pkg.read('results.json')!).toString()));
+    const results = exportResults.parse(JSON.parse(Buffer.from(pkg.read('results.json', Infinity)!).toString()));
     expect(results.runs.map((r) => r.runId)).toEqual([2, 3, 5, 6]);
     expect(results.interruptedRuns.map((r) => r.runId)).toEqual([interrupted]);
     expect(results.gaps.some((g) => g.kind === 'interrupted' && g.runId === interrupted)).toBe(true);
