@@ -92,6 +92,21 @@ export const exportResults = z.object({
   latest: z.object({ runId: z.number().int(), evaluatedAt: z.string(), results: z.array(ruleResult) }).nullable(),
   /** Exceptions listed by the last evaluated run, in force or expired. */
   exceptions: z.array(resultException),
+  /**
+   * What ties the population CSVs to the store: the evaluation they were stored with (its results
+   * hash is in `evaluations/run-<id>.json`'s name and content) and, per inventory, the SHA-256 of
+   * the canonical JSON stored in its row (the row's own hash chains over that JSON, the evaluation
+   * id, the kind and the results hash). Null when the period has no stored inventories; absent in
+   * packages written before it was added.
+   */
+  inventories: z
+    .object({
+      evaluationId: z.number().int(),
+      runId: z.number().int(),
+      resultsHash: hex64,
+      kinds: z.array(z.object({ kind: z.string(), file: z.string(), rows: z.number().int().nonnegative(), jsonSha256: hex64 })),
+    })
+    .nullish(),
   /** `evidentia metrics` for the period, computed the same way (loadMetrics). */
   metrics: z.unknown(),
 });

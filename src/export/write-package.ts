@@ -12,7 +12,9 @@ import { openPackageSink, type PackagedFile } from './package-sink.ts';
 import { oscalResultOf, oscalWriter } from './oscal-assessment-results.ts';
 import { populationFiles } from './population-files.ts';
 import { renderReportHtml, type ExportDocument } from './report-html.ts';
-import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportResults, type ExportedRun, type ExportGap, type RunRuleSummary } from './results-format.ts';
+import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportResults, type ExportedRun, type ExportGap, type ExportResults, type RunRuleSummary } from './results-format.ts';
+import { INVENTORY_KINDS, type RunInventories } from '../inventory/index.ts';
+import { CSV_FILE_OF } from '../inventory/csv-files.ts';
 import type { SigningKey } from './signing-keys.ts';
 import { statementOfApplicabilityCsv } from './soa-csv.ts';
 
@@ -71,7 +73,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     const oscalFile = await sink.openStream('oscal-assessment-results.json');
     const oscal = oscalWriter({ org: { id: org.id, name: org.name }, period, generatedAt, toolVersion: opts.toolVersion }, (t) => oscalFile.write(t));
     let latest: { runId: number; evaluatedAt: string; results: RuleResult[] } | null = null;
-    let latestEvaluationId: number | null = null;
+    let latestEvaluation: { id: number; runId: number; resultsHash: string } | null = null;
 
     for (const run of sealed) {
       const manifest = await store.getManifest(run.id);
@@ -95,7 +97,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
         tally.add(run, evaluation.results);
         oscal.add(oscalResultOf(run, evaluation, { manifest: manifestFile, evaluation: file }));
         latest = { runId: run.id, evaluatedAt: evaluation.evaluatedAt, results: evaluation.results };
-        latestEvaluationId = evaluation.id;
+        latestEvaluation = { id: evaluation.id, runId: run.id, resultsHash: evaluation.resultsHash };
       }
       runs.push({ runId: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, status: run.status, toolVersion: run.toolVersion, configDigest: run.configDigest, manifestHash: run.manifestHash, previousManifestHash: run.previousManifestHash, manifestFile, evaluation: exportedEvaluation });
       opts.log.debug({ run: run.id }, 'run exported');
@@ -109,6 +111,8 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
       ...sealed.filter((r) => r.status === 'failed').map((r) => ({ kind: 'failed_run', runId: r.id, from: r.startedAt, to: r.finishedAt, detail: `run ${r.id} (${r.startedAt}) failed: no stream was usable; it is in the chain but measured nothing` })),
       ...metrics.gaps.map((g) => ({ kind: g.kind, runId: g.runId, from: g.from, to: g.to, detail: g.detail })),
     ];
+    // Loaded (and re-hashed by the store) before results.json is written, which names their hashes.
+    const inventories = latestEvaluation === null ? null : await store.loadInventories(latestEvaluation.id);
     const histories = tally.histories();
     const exceptions: ResultException[] = latest ? dedupeExceptions(latest.results) : [];
     const doc: ExportDocument = {
@@ -124,6 +128,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
       controls: histories.map((h) => h.summary),
       latest,
       exceptions,
+      inventories: latestEvaluation && inventories ? inventoryDigests(latestEvaluation, inventories) : null,
       metrics,
     };
     // The format is checked on the way out: a package never holds results its own verifier rejects.
@@ -132,7 +137,6 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     oscal.end();
     files.push(await oscalFile.end());
     await add('statement-of-applicability.csv', statementOfApplicabilityCsv(doc.controls));
-    const inventories = latestEvaluationId === null ? null : await store.loadInventories(latestEvaluationId);
     for (const f of populationFiles({ exceptions, inventories })) await add(f.name, f.content);
     const html = renderReportHtml({ doc, histories, keyFingerprint: opts.key.fingerprint, chain: { first: chain[0]?.manifestHash ?? null, last: chain.at(-1)?.manifestHash ?? null } });
     await add('report.html', html);
@@ -161,6 +165,16 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     await sink.abort();
     throw e;
   }
+}
+
+function inventoryDigests(evaluation: { id: number; runId: number; resultsHash: string }, inv: RunInventories): NonNullable<ExportResults['inventories']> {
+  return {
+    evaluationId: evaluation.id,
+    runId: evaluation.runId,
+    resultsHash: evaluation.resultsHash,
+    // The store keeps each inventory as this canonical JSON, so the digest matches its row's json column.
+    kinds: INVENTORY_KINDS.map((kind) => ({ kind, file: CSV_FILE_OF[kind], rows: inv[kind].rows.length, jsonSha256: sha256Hex(canonicalJson(inv[kind])) })),
+  };
 }
 
 function summaryOf(r: RuleResult): RunRuleSummary {
