@@ -46,10 +46,11 @@ ${body}
 
 function header({ doc, keyFingerprint, chain }: ReportInput): string {
   const evaluated = doc.runs.filter((r) => r.evaluation !== null).length;
+  const bridging = doc.runs.filter((r) => r.bridging).length;
   return `<section id="about"><dl class="facts">
 <dt>Organisation</dt><dd>${esc(doc.org.name)} (<code>${esc(doc.org.id)}</code>)</dd>
 <dt>Period</dt><dd><span id="period-from">${esc(doc.period.from)}</span> to <span id="period-to">${esc(doc.period.to)}</span> (end exclusive, UTC)</dd>
-<dt>Runs</dt><dd><span id="runs-sealed">${doc.runs.length}</span> sealed runs, <span id="runs-evaluated">${evaluated}</span> evaluated, <span id="runs-interrupted">${doc.interruptedRuns.length}</span> interrupted (never evidence)</dd>
+<dt>Runs</dt><dd><span id="runs-sealed">${doc.runs.length - bridging}</span> sealed runs, <span id="runs-evaluated">${evaluated}</span> evaluated, <span id="runs-interrupted">${doc.interruptedRuns.length}</span> interrupted (never evidence)${bridging > 0 ? `, <span id="runs-bridging">${bridging}</span> bridging (started before the period, sealed within it; kept for the chain, not counted)` : ''}</dd>
 <dt>Chain</dt><dd>first manifest <code>${esc(chain.first ?? '—')}</code><br>last manifest <code>${esc(chain.last ?? '—')}</code></dd>
 <dt>Generated</dt><dd>${esc(doc.generatedAt)} by Evidentia ${esc(doc.toolVersion)}</dd>
 <dt>Signing key</dt><dd><code>${esc(keyFingerprint)}</code> — check the package with <code>evidentia verify &lt;package&gt; --key &lt;public.pem&gt;</code></dd>
@@ -154,6 +155,6 @@ function gapsSection(doc: ExportDocument): string {
 }
 
 function runsSection(doc: ExportDocument): string {
-  const rows = doc.runs.map((r) => `<tr data-run="${r.runId}"><td class="num">${r.runId}</td><td>${esc(r.startedAt)}</td>${statusCell(r.status)}<td><code title="${esc(r.manifestHash)}">${esc(r.manifestHash.slice(0, 16))}…</code></td><td>${r.evaluation ? esc(r.evaluation.evaluatedAt) : 'not evaluated'}</td><td class="num">${r.evaluation ? r.evaluation.rules.filter((x) => x.status === 'fail').length : '—'}</td></tr>`);
+  const rows = doc.runs.map((r) => `<tr data-run="${r.runId}"><td class="num">${r.runId}</td><td>${esc(r.startedAt)}</td>${statusCell(r.status)}<td><code title="${esc(r.manifestHash)}">${esc(r.manifestHash.slice(0, 16))}…</code></td><td>${r.bridging ? 'bridging run: started before the period, not counted' : r.evaluation ? esc(r.evaluation.evaluatedAt) : 'not evaluated'}</td><td class="num">${r.evaluation ? r.evaluation.rules.filter((x) => x.status === 'fail').length : '—'}</td></tr>`);
   return `<section id="runs"><h2>Runs the evidence rests on</h2><p>Each run's manifest is in <code>manifests/</code>; its SHA-256 is the manifest hash and each links to the one before (<code>evidentia verify &lt;package&gt;</code> checks them).</p><table><thead><tr><th>Run</th><th>Started</th><th>Status</th><th>Manifest SHA-256</th><th>Evaluated</th><th>Rules failing</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }

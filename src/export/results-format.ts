@@ -39,6 +39,11 @@ export const exportedRun = z.object({
   previousManifestHash: hex64.nullable(),
   /** `manifests/run-<id>.json`: its SHA-256 is `manifestHash`. */
   manifestFile: z.string(),
+  /**
+   * True for a run that started before the period but was sealed between two runs of it (runs
+   * that overlapped): its manifest keeps the chain whole; its results are not counted.
+   */
+  bridging: z.boolean().optional(),
   evaluation: z
     .object({
       id: z.number().int(),
@@ -82,7 +87,7 @@ export const exportResults = z.object({
   period: z.object({ from: z.string(), to: z.string() }),
   generatedAt: z.string(),
   toolVersion: z.string(),
-  /** Sealed runs started in the period, oldest first. */
+  /** Sealed runs started in the period in chain (sealing) order, with any bridging runs among them. */
   runs: z.array(exportedRun),
   /** Runs that were interrupted: never evidence, listed so the holes they leave are visible. */
   interruptedRuns: z.array(z.object({ runId: z.number().int(), startedAt: z.string(), finishedAt: z.string().nullable() })),

@@ -38,7 +38,10 @@ export interface ExportOptions {
 export interface ExportSummary {
   out: string;
   files: PackagedFile[];
+  /** Sealed runs started in the period. */
   runs: number;
+  /** Runs started before the period, included only so the chain in the package has no hole. */
+  bridgingRuns: number;
   evaluatedRuns: number;
   interruptedRuns: number;
   gaps: number;
@@ -56,8 +59,10 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
   const { store, org, period } = opts;
   const generatedAt = opts.now().toISOString();
   const inPeriod = (r: RunRecord) => Date.parse(r.startedAt) >= Date.parse(period.from) && Date.parse(r.startedAt) < Date.parse(period.to);
-  const all = (await store.listRuns({ org: org.id })).filter(inPeriod);
-  const sealed = chainOrder(all.filter((r): r is SealedRun => (r.status === 'complete' || r.status === 'partial' || r.status === 'failed') && r.manifestHash !== null));
+  const orgRuns = await store.listRuns({ org: org.id });
+  const all = orgRuns.filter(inPeriod);
+  const { runs: chained, bridging } = chainStretch(orgRuns.filter(isSealed), inPeriod);
+  const sealed = chained.filter((r) => !bridging.has(r.id));
   const interrupted = all.filter((r) => r.status === 'interrupted').sort((a, b) => a.id - b.id);
   const running = all.filter((r) => r.status === 'running');
 
@@ -75,7 +80,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     let latest: { runId: number; evaluatedAt: string; results: RuleResult[] } | null = null;
     let latestEvaluation: { id: number; runId: number; resultsHash: string } | null = null;
 
-    for (const run of sealed) {
+    for (const run of chained) {
       const manifest = await store.getManifest(run.id);
       if (manifest === null || sha256Hex(manifest) !== run.manifestHash) {
         throw new AgentError('store_failed', `run ${run.id}: its stored manifest no longer matches its manifest hash; run \`evidentia verify\` before exporting`);
@@ -83,6 +88,12 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
       const manifestFile = `manifests/run-${run.id}.json`;
       await add(manifestFile, manifest);
       chain.push({ runId: run.id, manifestHash: run.manifestHash, previousManifestHash: run.previousManifestHash, file: manifestFile });
+      if (bridging.has(run.id)) {
+        // Started outside the period but sealed inside the stretch: its manifest keeps the chain
+        // whole; its results are not the period's and are not counted.
+        runs.push({ ...exportedRunOf(run, manifestFile, null), bridging: true });
+        continue;
+      }
       const evaluation = await store.latestEvaluation(run.id);
       let exportedEvaluation: ExportedRun['evaluation'] = null;
       if (evaluation) {
@@ -99,7 +110,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
         latest = { runId: run.id, evaluatedAt: evaluation.evaluatedAt, results: evaluation.results };
         latestEvaluation = { id: evaluation.id, runId: run.id, resultsHash: evaluation.resultsHash };
       }
-      runs.push({ runId: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, status: run.status, toolVersion: run.toolVersion, configDigest: run.configDigest, manifestHash: run.manifestHash, previousManifestHash: run.previousManifestHash, manifestFile, evaluation: exportedEvaluation });
+      runs.push(exportedRunOf(run, manifestFile, exportedEvaluation));
       opts.log.debug({ run: run.id }, 'run exported');
     }
 
@@ -160,11 +171,32 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     );
     files.push(await sink.add(MANIFEST_FILE, `${JSON.stringify(signed, null, 2)}\n`));
     await sink.commit();
-    return { out: opts.out, files, runs: runs.length, evaluatedRuns: runs.filter((r) => r.evaluation).length, interruptedRuns: interrupted.length, gaps: gaps.length, lastManifestHash: chain.at(-1)?.manifestHash ?? null };
+    return { out: opts.out, files, runs: sealed.length, bridgingRuns: bridging.size, evaluatedRuns: runs.filter((r) => r.evaluation).length, interruptedRuns: interrupted.length, gaps: gaps.length, lastManifestHash: chain.at(-1)?.manifestHash ?? null };
   } catch (e) {
     await sink.abort();
     throw e;
   }
+}
+
+const isSealed = (r: RunRecord): r is SealedRun => (r.status === 'complete' || r.status === 'partial' || r.status === 'failed') && r.manifestHash !== null;
+
+/**
+ * The package's runs: a contiguous stretch of the organisation's chain in sealing order, from the
+ * first to the last sealed run that started in the period. Two runs that overlapped (one started
+ * before the other but sealed after it) can leave, inside that stretch, a run that started before
+ * the period: it is included as a bridging run so the links in the package hold, and marked so.
+ */
+export function chainStretch<T extends SealedRun>(sealed: readonly T[], inPeriod: (r: T) => boolean): { runs: T[]; bridging: Set<number> } {
+  const ordered = chainOrder(sealed);
+  const first = ordered.findIndex(inPeriod);
+  if (first < 0) return { runs: [], bridging: new Set() };
+  const last = ordered.findLastIndex(inPeriod);
+  const runs = ordered.slice(first, last + 1);
+  return { runs, bridging: new Set(runs.filter((r) => !inPeriod(r)).map((r) => r.id)) };
+}
+
+function exportedRunOf(run: SealedRun, manifestFile: string, evaluation: ExportedRun['evaluation']): ExportedRun {
+  return { runId: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, status: run.status, toolVersion: run.toolVersion, configDigest: run.configDigest, manifestHash: run.manifestHash, previousManifestHash: run.previousManifestHash, manifestFile, evaluation };
 }
 
 function inventoryDigests(evaluation: { id: number; runId: number; resultsHash: string }, inv: RunInventories): NonNullable<ExportResults['inventories']> {
