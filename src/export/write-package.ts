@@ -8,7 +8,7 @@ import type { EvidenceStore, RunRecord } from '../store/evidence-store.ts';
 import { allRules } from '../../rules/index.ts';
 import { createControlTally } from './control-tally.ts';
 import { chainOrder, describeFiles, MANIFEST_FILE, PUBLIC_KEY_IN_PACKAGE, signManifest, MANIFEST_FORMAT, type ChainLink } from './package-manifest.ts';
-import { openPackageSink, type PackagedFile } from './package-sink.ts';
+import { openPackageSink, packageOutPath, type PackagedFile } from './package-sink.ts';
 import { oscalResultOf, oscalWriter } from './oscal-assessment-results.ts';
 import { populationFiles } from './population-files.ts';
 import { renderReportHtml, type ExportDocument } from './report-html.ts';
@@ -66,7 +66,8 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
   const interrupted = all.filter((r) => r.status === 'interrupted').sort((a, b) => a.id - b.id);
   const running = all.filter((r) => r.status === 'running');
 
-  const sink = await openPackageSink(opts.out, opts.now);
+  const out = packageOutPath(opts.out);
+  const sink = await openPackageSink(out, opts.now);
   try {
     const files: PackagedFile[] = [];
     const add = async (path: string, content: string | Uint8Array) => {
@@ -171,7 +172,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     );
     files.push(await sink.add(MANIFEST_FILE, `${JSON.stringify(signed, null, 2)}\n`));
     await sink.commit();
-    return { out: opts.out, files, runs: sealed.length, bridgingRuns: bridging.size, evaluatedRuns: runs.filter((r) => r.evaluation).length, interruptedRuns: interrupted.length, gaps: gaps.length, lastManifestHash: chain.at(-1)?.manifestHash ?? null };
+    return { out, files, runs: sealed.length, bridgingRuns: bridging.size, evaluatedRuns: runs.filter((r) => r.evaluation).length, interruptedRuns: interrupted.length, gaps: gaps.length, lastManifestHash: chain.at(-1)?.manifestHash ?? null };
   } catch (e) {
     await sink.abort();
     throw e;
