@@ -55,6 +55,20 @@ export const exportedRun = z.object({
       rules: z.array(runRuleSummary),
     })
     .nullable(),
+  /**
+   * Set when the verdict used (the latest evaluation) may not be the one made at the time: the run
+   * was evaluated again with other parameters (`params_changed`), or its latest evaluation was made
+   * after the period ended (`evaluated_after_period`). `first` is the run's first evaluation, its
+   * file in the package like the latest's; `changed` lists the rules whose verdict differs.
+   */
+  rejudged: z
+    .object({
+      reasons: z.array(z.enum(['params_changed', 'evaluated_after_period'])),
+      evaluations: z.number().int().positive(),
+      first: z.object({ id: z.number().int(), evaluatedAt: z.string(), paramsDigest: z.string(), resultsHash: hex64, file: z.string() }),
+      changed: z.array(z.object({ ruleId: z.string(), first: z.string(), latest: z.string() })),
+    })
+    .optional(),
 });
 export type ExportedRun = z.infer<typeof exportedRun>;
 

@@ -156,6 +156,9 @@ export function verifyPackage(pkg: PackageContents, opts: { pinnedKeyPem?: strin
         const data = read(ev.file);
         if (data === null) continue;
         if (sha256(data) !== ev.resultsHash) say('results', ev.file, `${ev.file}: its SHA-256 is not the results hash ${ev.resultsHash} of run ${run.runId}`);
+        const first = run.rejudged?.first;
+        const firstData = first ? read(first.file) : null;
+        if (first && firstData !== null && sha256(firstData) !== first.resultsHash) say('results', first.file, `${first.file}: its SHA-256 is not the results hash ${first.resultsHash} of run ${run.runId}'s first evaluation`);
       }
     } catch (e) {
       say('results', 'results.json', `results.json is not a readable export (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);

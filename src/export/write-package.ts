@@ -4,7 +4,7 @@ import type { OrganisationConfig } from '../core/config.ts';
 import { AgentError } from '../core/errors.ts';
 import type { ResultException, RuleResult } from '../core/rule.ts';
 import { loadMetrics } from '../metrics/load-metrics.ts';
-import type { EvidenceStore, RunRecord } from '../store/evidence-store.ts';
+import type { EvaluationRecord, EvidenceStore, RunRecord } from '../store/evidence-store.ts';
 import { allRules } from '../../rules/index.ts';
 import { createControlTally } from './control-tally.ts';
 import { chainOrder, describeFiles, MANIFEST_FILE, PUBLIC_KEY_IN_PACKAGE, signManifest, MANIFEST_FORMAT, type ChainLink } from './package-manifest.ts';
@@ -80,6 +80,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     const oscal = oscalWriter({ org: { id: org.id, name: org.name }, period, generatedAt, toolVersion: opts.toolVersion }, (t) => oscalFile.write(t));
     let latest: { runId: number; evaluatedAt: string; results: RuleResult[] } | null = null;
     let latestEvaluation: { id: number; runId: number; resultsHash: string } | null = null;
+    const rejudgedGaps: ExportGap[] = [];
 
     for (const run of chained) {
       const manifest = await store.getManifest(run.id);
@@ -95,23 +96,25 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
         runs.push({ ...exportedRunOf(run, manifestFile, null), bridging: true });
         continue;
       }
-      const evaluation = await store.latestEvaluation(run.id);
+      const evaluations = await store.listEvaluations(run.id);
+      const evaluation = evaluations.at(-1) ?? null;
       let exportedEvaluation: ExportedRun['evaluation'] = null;
+      let rejudged: ExportedRun['rejudged'];
       if (evaluation) {
-        // Exactly what the results hash covers, so an auditor recomputes it with sha256 alone.
-        const text = canonicalJson({ runManifestHash: run.manifestHash, evaluatedAt: evaluation.evaluatedAt, paramsDigest: evaluation.paramsDigest, results: evaluation.results });
-        if (sha256Hex(text) !== evaluation.resultsHash) {
-          throw new AgentError('store_failed', `run ${run.id}: evaluation ${evaluation.id} no longer matches its results hash; run \`evidentia verify\` before exporting`);
-        }
         const file = `evaluations/run-${run.id}.json`;
-        await add(file, text);
+        await add(file, evaluationText(run, evaluation));
+        rejudged = rejudgedOf(evaluations, period);
+        if (rejudged) {
+          await add(rejudged.first.file, evaluationText(run, evaluations[0]!));
+          rejudgedGaps.push({ kind: 'rejudged', runId: run.id, from: run.startedAt, to: run.finishedAt, detail: describeRejudged(run.id, rejudged, evaluation) });
+        }
         exportedEvaluation = { id: evaluation.id, evaluatedAt: evaluation.evaluatedAt, paramsDigest: evaluation.paramsDigest, resultsHash: evaluation.resultsHash, file, rules: evaluation.results.map(summaryOf) };
         tally.add(run, evaluation.results);
         oscal.add(oscalResultOf(run, evaluation, { manifest: manifestFile, evaluation: file }));
         latest = { runId: run.id, evaluatedAt: evaluation.evaluatedAt, results: evaluation.results };
         latestEvaluation = { id: evaluation.id, runId: run.id, resultsHash: evaluation.resultsHash };
       }
-      runs.push(exportedRunOf(run, manifestFile, exportedEvaluation));
+      runs.push({ ...exportedRunOf(run, manifestFile, exportedEvaluation), ...(rejudged ? { rejudged } : {}) });
       opts.log.debug({ run: run.id }, 'run exported');
     }
 
@@ -122,6 +125,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
       ...running.map((r) => ({ kind: 'running', runId: r.id, from: r.startedAt, to: null, detail: `run ${r.id} (${r.startedAt}) was still running at export time: not evidence yet` })),
       ...sealed.filter((r) => r.status === 'failed').map((r) => ({ kind: 'failed_run', runId: r.id, from: r.startedAt, to: r.finishedAt, detail: `run ${r.id} (${r.startedAt}) failed: no stream was usable; it is in the chain but measured nothing` })),
       ...metrics.gaps.map((g) => ({ kind: g.kind, runId: g.runId, from: g.from, to: g.to, detail: g.detail })),
+      ...rejudgedGaps,
     ];
     // Loaded (and re-hashed by the store) before results.json is written, which names their hashes.
     const inventories = latestEvaluation === null ? null : await store.loadInventories(latestEvaluation.id);
@@ -177,6 +181,46 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     await sink.abort();
     throw e;
   }
+}
+
+/** Exactly what the results hash covers, so an auditor recomputes it with sha256 alone; refuses an evaluation changed in the store. */
+function evaluationText(run: SealedRun, evaluation: EvaluationRecord): string {
+  const text = canonicalJson({ runManifestHash: run.manifestHash, evaluatedAt: evaluation.evaluatedAt, paramsDigest: evaluation.paramsDigest, results: evaluation.results });
+  if (sha256Hex(text) !== evaluation.resultsHash) {
+    throw new AgentError('store_failed', `run ${run.id}: evaluation ${evaluation.id} no longer matches its results hash; run \`evidentia verify\` before exporting`);
+  }
+  return text;
+}
+
+/**
+ * A period's verdict must not change silently after the fact: when the latest evaluation of a run
+ * was made with other parameters than its first, or after the period ended, both are shown.
+ */
+function rejudgedOf(evaluations: readonly EvaluationRecord[], period: { to: string }): ExportedRun['rejudged'] {
+  const first = evaluations[0]!;
+  const latest = evaluations.at(-1)!;
+  const reasons: NonNullable<ExportedRun['rejudged']>['reasons'] = [];
+  if (latest.paramsDigest !== first.paramsDigest) reasons.push('params_changed');
+  if (Date.parse(latest.evaluatedAt) >= Date.parse(period.to)) reasons.push('evaluated_after_period');
+  if (reasons.length === 0) return undefined;
+  const firstStatus = new Map(first.results.map((r) => [r.ruleId, verdictOf(r)]));
+  const changed = latest.results
+    .map((r) => ({ ruleId: r.ruleId, first: firstStatus.get(r.ruleId) ?? 'absent', latest: verdictOf(r) }))
+    .filter((c) => c.first !== c.latest);
+  return {
+    reasons,
+    evaluations: evaluations.length,
+    first: { id: first.id, evaluatedAt: first.evaluatedAt, paramsDigest: first.paramsDigest, resultsHash: first.resultsHash, file: `evaluations/run-${first.runId}-first.json` },
+    changed,
+  };
+}
+
+const verdictOf = (r: RuleResult): string => (r.notApplicable ? 'not_applicable' : r.status);
+
+function describeRejudged(runId: number, j: NonNullable<ExportedRun['rejudged']>, latest: EvaluationRecord): string {
+  const why = j.reasons.map((r) => (r === 'params_changed' ? 'with other parameters than its first evaluation' : 'after the period ended')).join(' and ');
+  const verdicts = j.changed.length === 0 ? 'no rule changed its verdict' : j.changed.map((c) => `${c.ruleId} ${c.first} then ${c.latest}`).join(', ');
+  return `run ${runId} was last evaluated ${why} (evaluation ${latest.id} at ${latest.evaluatedAt}; first: evaluation ${j.first.id} at ${j.first.evaluatedAt}, in ${j.first.file}): ${verdicts}`;
 }
 
 const isSealed = (r: RunRecord): r is SealedRun => (r.status === 'complete' || r.status === 'partial' || r.status === 'failed') && r.manifestHash !== null;
