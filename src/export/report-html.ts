@@ -62,11 +62,11 @@ function soaSection({ doc, histories }: ReportInput): string {
     const strip = statusStrip({ from: doc.period.from, to: doc.period.to, points: points.map((p) => ({ t: p.startedAt, status: p.status, runId: p.runId })) });
     const runIds = points.map((p) => p.runId);
     const restsOn = runIds.length === 0 ? 'none' : runIds.length <= 6 ? runIds.join(', ') : `${runIds.length} runs, ${runIds[0]}–${runIds.at(-1)}`;
-    return `<tr data-control="${esc(c.control.replace('ISO27001:2022/', ''))}"><td><b>${esc(c.control.replace('ISO27001:2022/', ''))}</b> ${esc(c.title)}</td><td>${c.rules.map((r) => `<code>${esc(r)}</code>`).join(' ')}</td>${statusCell(c.result)}<td class="num">${c.runs.pass}/${c.runs.fail}/${c.runs.notEvaluable}</td><td>${strip}</td><td>${esc(restsOn)}</td></tr>`;
+    return `<tr data-control="${esc(c.control.replace('ISO27001:2022/', ''))}"><td><b>${esc(c.control.replace('ISO27001:2022/', ''))}</b> ${esc(c.title)}</td><td>${c.rules.map((r) => `<code>${esc(r)}</code>`).join(' ')}</td>${statusCell(c.result)}<td class="num">${c.runs.pass}/${c.runs.fail}/${c.runs.notEvaluable}</td><td class="coverage">${c.coverage.evaluatedRuns} evaluated runs; ${c.coverage.daysWithoutEvaluatedRun} days without one; longest gap ${c.coverage.longestGapHours} h</td><td>${strip}</td><td>${esc(restsOn)}</td></tr>`;
   });
   return `<section id="soa"><h2>Statement of applicability: Annex A controls evidenced</h2>
-<p>Each control's result over the period is the worst of its rules in any run: one failing run fails the period; one run that could not be evaluated leaves it not evaluable. The strip shows one cell per evaluated run along the period; blank space is time without a run.</p>
-<table><thead><tr><th>Control</th><th>Rules</th><th>Result in period</th><th>Runs pass/fail/not evaluable</th><th>Across the period</th><th>Runs it rests on</th></tr></thead><tbody>
+<p>Each control's result over the period is the worst of its rules in any run: one failing run fails the period; one run that could not be evaluated leaves it not evaluable; a period whose runs all passed but with more than 48 hours without an evaluated run somewhere is <b>pass with gaps</b>, not a plain pass. The strip shows one cell per evaluated run along the period; blank space is time without a run.</p>
+<table><thead><tr><th>Control</th><th>Rules</th><th>Result in period</th><th>Runs pass/fail/not evaluable</th><th>Coverage</th><th>Across the period</th><th>Runs it rests on</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table></section>`;
 }

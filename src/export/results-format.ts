@@ -86,9 +86,15 @@ export const controlSummary = z.object({
   control: z.string(),
   title: z.string(),
   rules: z.array(z.string()),
-  /** `no_evidence`: no evaluated run in the period; `not_applicable`: every rule of it is N/A for this organisation. */
-  result: z.enum(['pass', 'fail', 'not_evaluable', 'not_applicable', 'no_evidence']),
+  /**
+   * `no_evidence`: no evaluated run in the period; `not_applicable`: every rule of it is N/A for this
+   * organisation; `pass_with_gaps`: every evaluated run passed, but the period has a stretch of more
+   * than 48 hours without an evaluated run (see `coverage`), so it is not a plain pass.
+   */
+  result: z.enum(['pass', 'pass_with_gaps', 'fail', 'not_evaluable', 'not_applicable', 'no_evidence']),
   runs: z.object({ pass: z.number().int(), fail: z.number().int(), notEvaluable: z.number().int(), notApplicable: z.number().int() }),
+  /** Evaluated runs in the period, UTC days of the period on which none started, and the longest stretch without one (hours, edges included). */
+  coverage: z.object({ evaluatedRuns: z.number().int().nonnegative(), daysWithoutEvaluatedRun: z.number().int().nonnegative(), longestGapHours: z.number().int().nonnegative() }),
   latest: z.object({ runId: z.number().int(), status: z.string() }).nullable(),
 });
 export type ControlSummary = z.infer<typeof controlSummary>;

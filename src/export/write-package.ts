@@ -73,7 +73,7 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
     const add = async (path: string, content: string | Uint8Array) => {
       files.push(await sink.add(path, content));
     };
-    const tally = createControlTally(allRules);
+    const tally = createControlTally(allRules, period);
     const runs: ExportedRun[] = [];
     const chain: ChainLink[] = [];
     const oscalFile = await sink.openStream('oscal-assessment-results.json');
