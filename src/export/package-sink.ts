@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { link, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Zip, ZipDeflate } from 'fflate';
+import { sha256Hex } from '../core/canonical-json.ts';
 import { UsageError } from '../core/errors.ts';
 
 /** One file of a package as `manifest.json` lists it. */
@@ -80,7 +81,7 @@ function bytesOf(content: string | Uint8Array): Uint8Array {
 }
 
 function describe(path: string, data: Uint8Array): PackagedFile {
-  return { path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
+  return { path, sha256: sha256Hex(data), bytes: data.byteLength };
 }
 
 function checkPath(path: string): void {

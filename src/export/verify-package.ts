@@ -1,5 +1,5 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '../core/canonical-json.ts';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../core/canonical-json.ts';
 import { MANIFEST_FILE, packageManifest, type PackageManifest } from './package-manifest.ts';
 import { UnreadableEntry, type PackageContents } from './package-reader.ts';
 import { exportResults } from './results-format.ts';
@@ -32,7 +32,6 @@ export interface PackageVerifyReport {
   lastManifestHash: string | null;
 }
 
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 /**
@@ -114,7 +113,7 @@ export function verifyPackage(pkg: PackageContents, opts: { pinnedKeyPem?: strin
     const data = read(f.path);
     if (data === null && unreadable.has(f.path)) continue;
     if (data === null) say('missing', f.path, `${f.path} is missing (listed in ${MANIFEST_FILE})`);
-    else if (sha256(data) !== f.sha256) say('modified', f.path, `${f.path} was modified: its SHA-256 is ${sha256(data)}, the manifest says ${f.sha256}`);
+    else if (sha256Hex(data) !== f.sha256) say('modified', f.path, `${f.path} was modified: its SHA-256 is ${sha256Hex(data)}, the manifest says ${f.sha256}`);
   }
   for (const p of pkg.paths) if (p !== MANIFEST_FILE && !listed.has(p)) say('added', p, `${p} was added: it is not listed in ${MANIFEST_FILE}`);
   for (const p of pkg.oddEntries) say('added', p, `${p} is not a regular file (a link or device) and is not part of any package`);
@@ -127,7 +126,7 @@ export function verifyPackage(pkg: PackageContents, opts: { pinnedKeyPem?: strin
     if (link.previousManifestHash !== expected) say('chain', link.file, `run ${link.runId} links to ${String(link.previousManifestHash)}, but the run before it in the chain has manifest hash ${String(expected)}: a run is missing or out of place`);
     const data = read(link.file);
     if (data === null) return; // already reported as missing (or never listed, which the signature covers)
-    if (sha256(data) !== link.manifestHash) say('chain', link.file, `${link.file}: its SHA-256 is not run ${link.runId}'s manifest hash ${link.manifestHash}`);
+    if (sha256Hex(data) !== link.manifestHash) say('chain', link.file, `${link.file}: its SHA-256 is not run ${link.runId}'s manifest hash ${link.manifestHash}`);
     let m: { runId?: unknown; previousManifestHash?: unknown };
     try {
       m = JSON.parse(text(data)) as typeof m;
@@ -155,10 +154,10 @@ export function verifyPackage(pkg: PackageContents, opts: { pinnedKeyPem?: strin
         if (!ev) continue;
         const data = read(ev.file);
         if (data === null) continue;
-        if (sha256(data) !== ev.resultsHash) say('results', ev.file, `${ev.file}: its SHA-256 is not the results hash ${ev.resultsHash} of run ${run.runId}`);
+        if (sha256Hex(data) !== ev.resultsHash) say('results', ev.file, `${ev.file}: its SHA-256 is not the results hash ${ev.resultsHash} of run ${run.runId}`);
         const first = run.rejudged?.first;
         const firstData = first ? read(first.file) : null;
-        if (first && firstData !== null && sha256(firstData) !== first.resultsHash) say('results', first.file, `${first.file}: its SHA-256 is not the results hash ${first.resultsHash} of run ${run.runId}'s first evaluation`);
+        if (first && firstData !== null && sha256Hex(firstData) !== first.resultsHash) say('results', first.file, `${first.file}: its SHA-256 is not the results hash ${first.resultsHash} of run ${run.runId}'s first evaluation`);
       }
     } catch (e) {
       say('results', 'results.json', `results.json is not a readable export (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
