@@ -1,4 +1,5 @@
 import type { RuleResult } from '../core/rule.ts';
+import { MISSED_DAYS_AFTER_HOURS } from '../metrics/thresholds.ts';
 import { CONTROL_CATALOG } from '../../rules/control-catalog.ts';
 import type { ControlSummary } from './results-format.ts';
 
@@ -36,8 +37,11 @@ export function compareControlIds(a: string, b: string): number {
  * Folds each evaluated run of the period into per-control history. Fail-closed: one failing run
  * makes the period `fail`, one not-evaluable run (and no failure) makes it `not_evaluable`; a
  * period passes only when every evaluated run passed. A rule `N/A` for the organisation is skipped.
+ * A period that passed but has a stretch of more than MISSED_DAYS_AFTER_HOURS without an evaluated
+ * run (at its start, between runs or at its end) is `pass_with_gaps`: a year resting on one
+ * January run is not a plain pass.
  */
-export function createControlTally(rules: readonly { id: string; controls: readonly string[] }[]) {
+export function createControlTally(rules: readonly { id: string; controls: readonly string[] }[], period: { from: string; to: string }) {
   const controls = annexAControls(rules);
   const history = new Map<string, ControlRunPoint[]>([...controls.keys()].map((c) => [c, []]));
   return {
@@ -53,16 +57,36 @@ export function createControlTally(rules: readonly { id: string; controls: reado
         const points = history.get(control)!;
         const count = (s: ControlRunStatus) => points.filter((p) => p.status === s).length;
         const runs = { pass: count('pass'), fail: count('fail'), notEvaluable: count('not_evaluable'), notApplicable: count('not_applicable') };
+        const coverage = coverageOf(points, period);
         const result: ControlSummary['result'] =
-          points.length === 0 ? 'no_evidence' : runs.fail > 0 ? 'fail' : runs.notEvaluable > 0 ? 'not_evaluable' : runs.pass > 0 ? 'pass' : 'not_applicable';
+          points.length === 0 ? 'no_evidence' : runs.fail > 0 ? 'fail' : runs.notEvaluable > 0 ? 'not_evaluable' : runs.pass > 0 ? (coverage.longestGapHours > MISSED_DAYS_AFTER_HOURS ? 'pass_with_gaps' : 'pass') : 'not_applicable';
         const last = points.at(-1);
         return {
-          summary: { control, title: CONTROL_CATALOG.get(control) ?? control, rules: ruleIds, result, runs, latest: last ? { runId: last.runId, status: last.status } : null },
+          summary: { control, title: CONTROL_CATALOG.get(control) ?? control, rules: ruleIds, result, runs, coverage, latest: last ? { runId: last.runId, status: last.status } : null },
           points,
         };
       });
     },
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How well the evaluated runs cover the period: how many there are, on how many UTC days of the
+ * period none started, and the longest stretch (hours) without one, the period's edges included.
+ */
+export function coverageOf(points: readonly { startedAt: string }[], period: { from: string; to: string }): ControlSummary['coverage'] {
+  const from = Date.parse(period.from);
+  const to = Date.parse(period.to);
+  const times = points.map((p) => Date.parse(p.startedAt)).sort((a, b) => a - b);
+  const days = new Set(times.map((t) => Math.floor(t / DAY_MS)));
+  let daysWithout = 0;
+  for (let d = Math.floor(from / DAY_MS); d * DAY_MS < to; d++) if (!days.has(d)) daysWithout++;
+  const edges = [from, ...times, to];
+  let longest = 0;
+  for (let i = 1; i < edges.length; i++) longest = Math.max(longest, edges[i]! - edges[i - 1]!);
+  return { evaluatedRuns: times.length, daysWithoutEvaluatedRun: daysWithout, longestGapHours: Math.floor(longest / 3_600_000) };
 }
 
 function worst(statuses: readonly ControlRunStatus[]): ControlRunStatus {

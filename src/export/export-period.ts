@@ -6,13 +6,20 @@ import { UsageError } from '../core/errors.ts';
  */
 export function exportPeriod(from: string, to: string, now: Date): { from: string; to: string } {
   const start = dayStart(from, '--from');
-  const end = Date.parse(dayStart(to, '--to')) + 86_400_000;
-  if (Date.parse(start) >= end) throw new UsageError(`--from ${from} is after --to ${to}; give the first and the last day of the audit period`);
+  const end = periodEnd(to, now);
+  if (Date.parse(start) >= Date.parse(dayStart(to, '--to')) + 86_400_000) throw new UsageError(`--from ${from} is after --to ${to}; give the first and the last day of the audit period`);
   if (Date.parse(start) >= now.getTime()) throw new UsageError(`--from ${from} is in the future; nothing can have been collected yet`);
-  return { from: start, to: new Date(Math.min(end, now.getTime())).toISOString() };
+  return { from: start, to: end };
 }
 
-function dayStart(value: string, flag: string): string {
+/** `--to` (an inclusive UTC day) as the period's exclusive end: the next midnight, but never after now. */
+export function periodEnd(to: string, now: Date): string {
+  const end = Date.parse(dayStart(to, '--to')) + 86_400_000;
+  return new Date(Math.min(end, now.getTime())).toISOString();
+}
+
+/** `value` (YYYY-MM-DD, UTC) as the instant its day starts; a one-line UsageError naming `flag` otherwise. */
+export function dayStart(value: string, flag: string): string {
   const d = new Date(`${value}T00:00:00Z`);
   // Round-tripping rejects 2026-02-30, which Date would roll over into March.
   const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);

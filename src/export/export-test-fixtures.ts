@@ -70,6 +70,8 @@ async function addRun(store: EvidenceStore, config: AgentConfig, spec: { started
 
 export interface ExportFixture {
   dir: string;
+  /** The fixture's open store, for tests that add to it (a later evaluation, tampering). */
+  store: EvidenceStore;
   storePath: string;
   configFile: string;
   config: AgentConfig;
@@ -101,6 +103,7 @@ export async function buildExportFixture(): Promise<ExportFixture> {
   const key = await loadSigningKey(keyDir);
   return {
     dir,
+    store,
     storePath,
     configFile,
     config,

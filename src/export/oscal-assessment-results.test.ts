@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExportFixture, type ExportFixture } from './export-test-fixtures.ts';
-import { oscalDateTime, oscalWriter, stableUuid } from './oscal-assessment-results.ts';
+import { oscalDateTime, oscalResultOf, oscalWriter, stableUuid } from './oscal-assessment-results.ts';
 
 /** NIST's OSCAL 1.0.6 assessment-results JSON schema, unmodified (public domain), kept in the repo so CI needs no download. */
 const SCHEMA = new URL('./schemas/oscal_assessment-results_schema.json', import.meta.url);
@@ -72,5 +72,20 @@ describe('OSCAL assessment results', () => {
     expect(oscalDateTime('2026-11-20T09:00:00.120Z')).toBe('2026-11-20T09:00:00.12Z');
     expect(stableUuid('x')).toBe(stableUuid('x'));
     expect(stableUuid('x')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('gives the same run and evaluation ids of two stores different UUIDs, and the same evidence the same UUIDs', async () => {
+    const run = (await fx.store.getRun(2))!;
+    const evaluation = (await fx.store.latestEvaluation(2))!;
+    const files = { manifest: 'manifests/run-2.json', evaluation: 'evaluations/run-2.json' };
+    const uuids = (r: unknown): string[] => JSON.stringify(r).match(/[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g) ?? [];
+    const here = uuids(oscalResultOf(run, evaluation, files));
+    expect(here.length).toBeGreaterThan(3);
+    expect(uuids(oscalResultOf(run, evaluation, files))).toEqual(here);
+    // Another store's run 2 with its evaluation 2: same ids, other evidence.
+    const elsewhere = uuids(oscalResultOf({ ...run, manifestHash: 'e'.repeat(64) }, { ...evaluation, resultsHash: 'f'.repeat(64) }, files));
+    expect(elsewhere.filter((u) => here.includes(u))).toEqual([]);
+    const otherResults = uuids(oscalResultOf(run, { ...evaluation, resultsHash: 'f'.repeat(64) }, files));
+    expect(otherResults.filter((u) => here.includes(u))).toEqual([]);
   });
 });

@@ -45,12 +45,15 @@ export function oscalControlId(control: string): string {
 }
 
 export function oscalResultOf(run: RunRecord, evaluation: EvaluationRecord, files: { manifest: string; evaluation: string }): Json {
+  // Ids alone repeat across stores (every store has a run 1): the hashes make the names, and so
+  // the UUIDs, differ for different evidence while staying the same for the same evidence.
+  const uuidBase = `run-${run.id}/${run.manifestHash ?? 'unsealed'}/eval-${evaluation.id}/${evaluation.resultsHash}`;
   const iso = (r: RuleResult) => r.controls.filter((c) => c.startsWith('ISO27001:2022/'));
   const controls = [...new Set(evaluation.results.flatMap(iso))];
   const observations: Json[] = [];
   const findings: Json[] = [];
   for (const r of evaluation.results) {
-    const obsUuid = stableUuid(`run-${run.id}/eval-${evaluation.id}/obs/${r.ruleId}`);
+    const obsUuid = stableUuid(`${uuidBase}/obs/${r.ruleId}`);
     const failing = r.subjects.filter((s) => s.status === 'fail');
     const quoted = failing.slice(0, SUBJECTS_QUOTED).map((s) => `- ${s.label} (${s.instance}): ${s.why}`);
     if (failing.length > SUBJECTS_QUOTED) quoted.push(`- … and ${failing.length - SUBJECTS_QUOTED} more failing subjects, listed in ${files.evaluation}`);
@@ -78,7 +81,7 @@ export function oscalResultOf(run: RunRecord, evaluation: EvaluationRecord, file
     if (r.notApplicable) continue;
     for (const control of iso(r)) {
       findings.push({
-        uuid: stableUuid(`run-${run.id}/eval-${evaluation.id}/finding/${r.ruleId}/${control}`),
+        uuid: stableUuid(`${uuidBase}/finding/${r.ruleId}/${control}`),
         title: `${control.replace('ISO27001:2022/', '')} — ${r.ruleId}`,
         description: r.summary || r.title,
         props: [prop('control', control), prop('rule-id', r.ruleId)],
@@ -92,7 +95,7 @@ export function oscalResultOf(run: RunRecord, evaluation: EvaluationRecord, file
     }
   }
   return {
-    uuid: stableUuid(`run-${run.id}/eval-${evaluation.id}`),
+    uuid: stableUuid(uuidBase),
     title: `Run ${run.id} (${run.org}), collected ${run.startedAt}`,
     description: `Automated collection and evaluation by Evidentia; run status ${run.status}, manifest SHA-256 ${run.manifestHash}.`,
     start: oscalDateTime(run.startedAt),

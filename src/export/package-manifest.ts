@@ -10,15 +10,17 @@ export const MANIFEST_FORMAT = 'evidentia-export-manifest';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const chainLink = z.object({ runId: z.number().int(), manifestHash: hex64, previousManifestHash: hex64.nullable(), file: z.string() });
+export const chainLink = z.object({ runId: z.number().int(), manifestHash: hex64, previousManifestHash: hex64.nullable(), file: z.string() }).strict();
 export type ChainLink = z.infer<typeof chainLink>;
 
+// Every object under `signed` is strict: a key the schema does not know would be signed but never
+// checked, so content could ride along under a valid signature. Verify refuses it instead.
 export const signedManifest = z.object({
   format: z.literal(MANIFEST_FORMAT),
   version: z.literal(1),
   toolVersion: z.string(),
-  org: z.object({ id: z.string(), name: z.string() }),
-  period: z.object({ from: z.string(), to: z.string() }),
+  org: z.object({ id: z.string(), name: z.string() }).strict(),
+  period: z.object({ from: z.string(), to: z.string() }).strict(),
   generatedAt: z.string(),
   /** SHA-256 of the organisation's effective config at export time (no secrets in it). */
   configDigest: z.string(),
@@ -32,11 +34,11 @@ export const signedManifest = z.object({
     lastManifestHash: hex64.nullable(),
     previousOfFirst: hex64.nullable(),
     runs: z.array(chainLink),
-  }),
+  }).strict(),
   /** Every file of the package except manifest.json itself. */
-  files: z.array(z.object({ path: z.string(), sha256: hex64, bytes: z.number().int().nonnegative() })),
-  publicKey: z.object({ file: z.string(), fingerprint: z.string() }),
-});
+  files: z.array(z.object({ path: z.string(), sha256: hex64, bytes: z.number().int().nonnegative() }).strict()),
+  publicKey: z.object({ file: z.string(), fingerprint: z.string() }).strict(),
+}).strict();
 export type SignedManifest = z.infer<typeof signedManifest>;
 
 export const packageManifest = z.object({
@@ -48,8 +50,8 @@ export const packageManifest = z.object({
     over: z.string(),
     /** Base64 Ed25519 signature. */
     value: z.string(),
-  }),
-});
+  }).strict(),
+}).strict();
 export type PackageManifest = z.infer<typeof packageManifest>;
 
 export const SIGNED_OVER = 'the UTF-8 bytes of `signed` as canonical JSON (RFC 8785 key order, no whitespace)';

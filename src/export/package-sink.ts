@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { link, mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Zip, ZipDeflate } from 'fflate';
+import { sha256Hex } from '../core/canonical-json.ts';
 import { UsageError } from '../core/errors.ts';
 
 /** One file of a package as `manifest.json` lists it. */
@@ -32,10 +33,21 @@ export interface PackageSink {
   abort(): Promise<void>;
 }
 
-export async function openPackageSink(out: string, now: () => Date): Promise<PackageSink> {
-  if (await occupied(out)) throw new UsageError(`--out ${out} already exists and is not an empty folder; choose a new path (a package is never written over another)`);
+/**
+ * `--out` without trailing separators: `audit-2026/` names the folder `audit-2026`, and the
+ * temporary sibling must sit beside it, never inside the folder that replaces it at commit.
+ */
+export function packageOutPath(out: string): string {
+  const trimmed = out.replace(/[\\/]+$/, '');
+  if (trimmed === '') throw new UsageError(`--out ${out}: give a new folder or .zip path for the package, e.g. --out audit-2026`);
+  return trimmed;
+}
+
+export async function openPackageSink(given: string, now: () => Date): Promise<PackageSink> {
+  const out = packageOutPath(given);
+  if (await occupied(out)) throw new UsageError(`--out ${given} already exists and is not an empty folder; choose a new path (a package is never written over another)`);
   await mkdir(dirname(out), { recursive: true });
-  const temp = `${out}.partial-${process.pid}-${now().getTime()}`;
+  const temp = join(dirname(out), `${basename(out)}.partial-${process.pid}-${now().getTime()}`);
   return out.toLowerCase().endsWith('.zip') ? zipSink(out, temp) : dirSink(out, temp);
 }
 
@@ -69,7 +81,7 @@ function bytesOf(content: string | Uint8Array): Uint8Array {
 }
 
 function describe(path: string, data: Uint8Array): PackagedFile {
-  return { path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
+  return { path, sha256: sha256Hex(data), bytes: data.byteLength };
 }
 
 function checkPath(path: string): void {
@@ -93,7 +105,8 @@ async function dirSink(out: string, temp: string): Promise<PackageSink> {
       return diskStream(join(temp, path), path);
     },
     async commit() {
-      // An empty folder named by --out is replaced; anything else was refused above.
+      // An empty folder named by --out is replaced; anything else was refused above. rmdir is not
+      // recursive: should the folder have filled since, this fails instead of deleting it.
       await rmEmptyDir(out);
       await rename(temp, out);
     },
@@ -147,7 +160,14 @@ async function zipSink(out: string, temp: string): Promise<PackageSink> {
     async commit() {
       zip.end();
       if (failure) throw failure;
-      await rename(temp, out);
+      // link() fails when --out exists (rename would replace it): a zip written there meanwhile stays.
+      try {
+        await link(temp, out);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`--out ${out} was created while the package was being written; nothing was written over it, choose a new path`);
+        throw e;
+      }
+      await rm(temp, { force: true });
     },
     abort: async () => {
       try {
@@ -174,8 +194,12 @@ async function occupied(path: string): Promise<boolean> {
 
 async function rmEmptyDir(path: string): Promise<void> {
   try {
-    if ((await stat(path)).isDirectory()) await rm(path, { recursive: true });
-  } catch {
-    // not there
+    await rmdir(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((e as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new UsageError(`--out ${path} was filled while the package was being written; nothing was written over it, choose a new path`);
+    }
+    throw e;
   }
 }

@@ -1,12 +1,7 @@
 import type { ResultException } from '../core/rule.ts';
-import { INVENTORY_KINDS, inventoryCsvFiles, type RunInventories } from '../inventory/index.ts';
+import { INVENTORY_KINDS, inventoryCsvFiles, type InventoryFile, type RunInventories } from '../inventory/index.ts';
 import { csvText } from '../report/csv-text.ts';
 
-/** A population list an auditor samples from, added to the package as is. */
-export interface PopulationFile {
-  name: string;
-  content: string;
-}
 
 export interface PopulationInput {
   /** Exceptions listed by the last evaluated run of the period (every configured one, in force or expired). */
@@ -23,7 +18,7 @@ export interface PopulationInput {
  * lists (accounts per system and person, privileged access, app grants, leavers) can join here
  * from the stored inventories without touching the package writer.
  */
-export function populationFiles(input: PopulationInput): PopulationFile[] {
+export function populationFiles(input: PopulationInput): InventoryFile[] {
   const inventories = input.inventories ? inventoryCsvFiles(input.inventories) : [missingInventoriesCsv()];
   return [exceptionsCsv(input.exceptions), ...inventories];
 }
@@ -32,7 +27,7 @@ export function populationFiles(input: PopulationInput): PopulationFile[] {
  * Without stored inventories the package still says so in the file an auditor looks for, instead
  * of leaving the population lists out silently (fail closed: absent is not empty).
  */
-function missingInventoriesCsv(): PopulationFile {
+function missingInventoriesCsv(): InventoryFile {
   const why = 'not stored: the period has no evaluation with inventories (evaluated before they were kept); run `evidentia evaluate` on its last run';
   return {
     name: 'inventory-status.csv',
@@ -40,7 +35,7 @@ function missingInventoriesCsv(): PopulationFile {
   };
 }
 
-export function exceptionsCsv(exceptions: readonly ResultException[]): PopulationFile {
+export function exceptionsCsv(exceptions: readonly ResultException[]): InventoryFile {
   const rows = exceptions.map((e) => [e.rule, e.subject, e.reason, e.approvedBy, e.expires, e.status, e.matched]);
   return { name: 'exceptions.csv', content: csvText(['rule', 'subject', 'reason', 'approver', 'expires', 'status', 'failing_subjects_covered'], rows) };
 }

@@ -46,10 +46,11 @@ ${body}
 
 function header({ doc, keyFingerprint, chain }: ReportInput): string {
   const evaluated = doc.runs.filter((r) => r.evaluation !== null).length;
+  const bridging = doc.runs.filter((r) => r.bridging).length;
   return `<section id="about"><dl class="facts">
 <dt>Organisation</dt><dd>${esc(doc.org.name)} (<code>${esc(doc.org.id)}</code>)</dd>
 <dt>Period</dt><dd><span id="period-from">${esc(doc.period.from)}</span> to <span id="period-to">${esc(doc.period.to)}</span> (end exclusive, UTC)</dd>
-<dt>Runs</dt><dd><span id="runs-sealed">${doc.runs.length}</span> sealed runs, <span id="runs-evaluated">${evaluated}</span> evaluated, <span id="runs-interrupted">${doc.interruptedRuns.length}</span> interrupted (never evidence)</dd>
+<dt>Runs</dt><dd><span id="runs-sealed">${doc.runs.length - bridging}</span> sealed runs, <span id="runs-evaluated">${evaluated}</span> evaluated, <span id="runs-interrupted">${doc.interruptedRuns.length}</span> interrupted (never evidence)${bridging > 0 ? `, <span id="runs-bridging">${bridging}</span> bridging (started before the period, sealed within it; kept for the chain, not counted)` : ''}</dd>
 <dt>Chain</dt><dd>first manifest <code>${esc(chain.first ?? '—')}</code><br>last manifest <code>${esc(chain.last ?? '—')}</code></dd>
 <dt>Generated</dt><dd>${esc(doc.generatedAt)} by Evidentia ${esc(doc.toolVersion)}</dd>
 <dt>Signing key</dt><dd><code>${esc(keyFingerprint)}</code> — check the package with <code>evidentia verify &lt;package&gt; --key &lt;public.pem&gt;</code></dd>
@@ -61,11 +62,11 @@ function soaSection({ doc, histories }: ReportInput): string {
     const strip = statusStrip({ from: doc.period.from, to: doc.period.to, points: points.map((p) => ({ t: p.startedAt, status: p.status, runId: p.runId })) });
     const runIds = points.map((p) => p.runId);
     const restsOn = runIds.length === 0 ? 'none' : runIds.length <= 6 ? runIds.join(', ') : `${runIds.length} runs, ${runIds[0]}–${runIds.at(-1)}`;
-    return `<tr data-control="${esc(c.control.replace('ISO27001:2022/', ''))}"><td><b>${esc(c.control.replace('ISO27001:2022/', ''))}</b> ${esc(c.title)}</td><td>${c.rules.map((r) => `<code>${esc(r)}</code>`).join(' ')}</td>${statusCell(c.result)}<td class="num">${c.runs.pass}/${c.runs.fail}/${c.runs.notEvaluable}</td><td>${strip}</td><td>${esc(restsOn)}</td></tr>`;
+    return `<tr data-control="${esc(c.control.replace('ISO27001:2022/', ''))}"><td><b>${esc(c.control.replace('ISO27001:2022/', ''))}</b> ${esc(c.title)}</td><td>${c.rules.map((r) => `<code>${esc(r)}</code>`).join(' ')}</td>${statusCell(c.result)}<td class="num">${c.runs.pass}/${c.runs.fail}/${c.runs.notEvaluable}</td><td class="coverage">${c.coverage.evaluatedRuns} evaluated runs; ${c.coverage.daysWithoutEvaluatedRun} days without one; longest gap ${c.coverage.longestGapHours} h</td><td>${strip}</td><td>${esc(restsOn)}</td></tr>`;
   });
   return `<section id="soa"><h2>Statement of applicability: Annex A controls evidenced</h2>
-<p>Each control's result over the period is the worst of its rules in any run: one failing run fails the period; one run that could not be evaluated leaves it not evaluable. The strip shows one cell per evaluated run along the period; blank space is time without a run.</p>
-<table><thead><tr><th>Control</th><th>Rules</th><th>Result in period</th><th>Runs pass/fail/not evaluable</th><th>Across the period</th><th>Runs it rests on</th></tr></thead><tbody>
+<p>Each control's result over the period is the worst of its rules in any run: one failing run fails the period; one run that could not be evaluated leaves it not evaluable; a period whose runs all passed but with more than 48 hours without an evaluated run somewhere is <b>pass with gaps</b>, not a plain pass. The strip shows one cell per evaluated run along the period; blank space is time without a run.</p>
+<table><thead><tr><th>Control</th><th>Rules</th><th>Result in period</th><th>Runs pass/fail/not evaluable</th><th>Coverage</th><th>Across the period</th><th>Runs it rests on</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table></section>`;
 }
@@ -154,6 +155,6 @@ function gapsSection(doc: ExportDocument): string {
 }
 
 function runsSection(doc: ExportDocument): string {
-  const rows = doc.runs.map((r) => `<tr data-run="${r.runId}"><td class="num">${r.runId}</td><td>${esc(r.startedAt)}</td>${statusCell(r.status)}<td><code title="${esc(r.manifestHash)}">${esc(r.manifestHash.slice(0, 16))}…</code></td><td>${r.evaluation ? esc(r.evaluation.evaluatedAt) : 'not evaluated'}</td><td class="num">${r.evaluation ? r.evaluation.rules.filter((x) => x.status === 'fail').length : '—'}</td></tr>`);
+  const rows = doc.runs.map((r) => `<tr data-run="${r.runId}"><td class="num">${r.runId}</td><td>${esc(r.startedAt)}</td>${statusCell(r.status)}<td><code title="${esc(r.manifestHash)}">${esc(r.manifestHash.slice(0, 16))}…</code></td><td>${r.bridging ? 'bridging run: started before the period, not counted' : r.evaluation ? `${esc(r.evaluation.evaluatedAt)}${r.rejudged ? ` <span class="rejudged">(judged again after the fact: first evaluation ${esc(r.rejudged.first.evaluatedAt)}; see Gaps)</span>` : ''}` : 'not evaluated'}</td><td class="num">${r.evaluation ? r.evaluation.rules.filter((x) => x.status === 'fail').length : '—'}</td></tr>`);
   return `<section id="runs"><h2>Runs the evidence rests on</h2><p>Each run's manifest is in <code>manifests/</code>; its SHA-256 is the manifest hash and each links to the one before (<code>evidentia verify &lt;package&gt;</code> checks them).</p><table><thead><tr><th>Run</th><th>Started</th><th>Status</th><th>Manifest SHA-256</th><th>Evaluated</th><th>Rules failing</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }

@@ -39,6 +39,11 @@ export const exportedRun = z.object({
   previousManifestHash: hex64.nullable(),
   /** `manifests/run-<id>.json`: its SHA-256 is `manifestHash`. */
   manifestFile: z.string(),
+  /**
+   * True for a run that started before the period but was sealed between two runs of it (runs
+   * that overlapped): its manifest keeps the chain whole; its results are not counted.
+   */
+  bridging: z.boolean().optional(),
   evaluation: z
     .object({
       id: z.number().int(),
@@ -50,6 +55,20 @@ export const exportedRun = z.object({
       rules: z.array(runRuleSummary),
     })
     .nullable(),
+  /**
+   * Set when the verdict used (the latest evaluation) may not be the one made at the time: the run
+   * was evaluated again with other parameters (`params_changed`), or its latest evaluation was made
+   * after the period ended (`evaluated_after_period`). `first` is the run's first evaluation, its
+   * file in the package like the latest's; `changed` lists the rules whose verdict differs.
+   */
+  rejudged: z
+    .object({
+      reasons: z.array(z.enum(['params_changed', 'evaluated_after_period'])),
+      evaluations: z.number().int().positive(),
+      first: z.object({ id: z.number().int(), evaluatedAt: z.string(), paramsDigest: z.string(), resultsHash: hex64, file: z.string() }),
+      changed: z.array(z.object({ ruleId: z.string(), first: z.string(), latest: z.string() })),
+    })
+    .optional(),
 });
 export type ExportedRun = z.infer<typeof exportedRun>;
 
@@ -67,9 +86,15 @@ export const controlSummary = z.object({
   control: z.string(),
   title: z.string(),
   rules: z.array(z.string()),
-  /** `no_evidence`: no evaluated run in the period; `not_applicable`: every rule of it is N/A for this organisation. */
-  result: z.enum(['pass', 'fail', 'not_evaluable', 'not_applicable', 'no_evidence']),
+  /**
+   * `no_evidence`: no evaluated run in the period; `not_applicable`: every rule of it is N/A for this
+   * organisation; `pass_with_gaps`: every evaluated run passed, but the period has a stretch of more
+   * than 48 hours without an evaluated run (see `coverage`), so it is not a plain pass.
+   */
+  result: z.enum(['pass', 'pass_with_gaps', 'fail', 'not_evaluable', 'not_applicable', 'no_evidence']),
   runs: z.object({ pass: z.number().int(), fail: z.number().int(), notEvaluable: z.number().int(), notApplicable: z.number().int() }),
+  /** Evaluated runs in the period, UTC days of the period on which none started, and the longest stretch without one (hours, edges included). */
+  coverage: z.object({ evaluatedRuns: z.number().int().nonnegative(), daysWithoutEvaluatedRun: z.number().int().nonnegative(), longestGapHours: z.number().int().nonnegative() }),
   latest: z.object({ runId: z.number().int(), status: z.string() }).nullable(),
 });
 export type ControlSummary = z.infer<typeof controlSummary>;
@@ -82,7 +107,7 @@ export const exportResults = z.object({
   period: z.object({ from: z.string(), to: z.string() }),
   generatedAt: z.string(),
   toolVersion: z.string(),
-  /** Sealed runs started in the period, oldest first. */
+  /** Sealed runs started in the period in chain (sealing) order, with any bridging runs among them. */
   runs: z.array(exportedRun),
   /** Runs that were interrupted: never evidence, listed so the holes they leave are visible. */
   interruptedRuns: z.array(z.object({ runId: z.number().int(), startedAt: z.string(), finishedAt: z.string().nullable() })),
@@ -92,6 +117,21 @@ export const exportResults = z.object({
   latest: z.object({ runId: z.number().int(), evaluatedAt: z.string(), results: z.array(ruleResult) }).nullable(),
   /** Exceptions listed by the last evaluated run, in force or expired. */
   exceptions: z.array(resultException),
+  /**
+   * What ties the population CSVs to the store: the evaluation they were stored with (its results
+   * hash is in `evaluations/run-<id>.json`'s name and content) and, per inventory, the SHA-256 of
+   * the canonical JSON stored in its row (the row's own hash chains over that JSON, the evaluation
+   * id, the kind and the results hash). Null when the period has no stored inventories; absent in
+   * packages written before it was added.
+   */
+  inventories: z
+    .object({
+      evaluationId: z.number().int(),
+      runId: z.number().int(),
+      resultsHash: hex64,
+      kinds: z.array(z.object({ kind: z.string(), file: z.string(), rows: z.number().int().nonnegative(), jsonSha256: hex64 })),
+    })
+    .nullish(),
   /** `evidentia metrics` for the period, computed the same way (loadMetrics). */
   metrics: z.unknown(),
 });

@@ -32,6 +32,8 @@ export interface EvidenceStore {
   /** Stores one evaluation of a run (a run may be evaluated many times; each is kept). */
   recordEvaluation(runId: number, input: EvaluationInput): Promise<EvaluationRecord>;
   latestEvaluation(runId: number): Promise<EvaluationRecord | null>;
+  /** Every evaluation of the run, oldest first (the export shows a run judged again later). */
+  listEvaluations(runId: number): Promise<EvaluationRecord[]>;
   /**
    * The inventories stored with an evaluation (`EvaluationInput.inventories`); null for an
    * evaluation stored without them (before inventories existed). Throws `not_found` for an unknown evaluation.

@@ -72,6 +72,14 @@ describe('evidentia export end to end (demo)', () => {
     expect(wrongKey.stdout).toMatch(/key: the package was signed with key sha256:[0-9a-f]{64}, not with the pinned key sha256:[0-9a-f]{64}/);
   });
 
+  it('exports to `--out audit-2026/` (trailing slash) as the folder audit-2026, which verifies', async () => {
+    const res = await runCli(['export', '-c', config(), '--from', '2026-01-01', '--to', today(), '--out', `${join(dir, 'audit-2026')}/`]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain(`Wrote ${join(dir, 'audit-2026')}:`);
+    const ok = await runCli(['verify', join(dir, 'audit-2026')]);
+    expect(ok.code, ok.stdout).toBe(0);
+  });
+
   it('plain verify still checks the store', async () => {
     const res = await runCli(['verify', '-c', config()]);
     expect(res.code).toBe(0);

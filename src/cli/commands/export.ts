@@ -33,7 +33,7 @@ export async function exportCommand(app: App, opts: ExportCommandOptions): Promi
   opts.stdout.write(
     [
       `Wrote ${summary.out}: ${summary.files.length} files for ${org.id}, ${period.from} to ${period.to}.`,
-      `  ${count(summary.runs, 'sealed run')} (${summary.evaluatedRuns} evaluated), ${summary.interruptedRuns} interrupted, ${count(summary.gaps, 'gap')} listed.`,
+      `  ${count(summary.runs, 'sealed run')} (${summary.evaluatedRuns} evaluated), ${summary.interruptedRuns} interrupted, ${count(summary.gaps, 'gap')} listed${summary.bridgingRuns > 0 ? `; ${count(summary.bridgingRuns, 'bridging run')} (started before the period, kept so the chain has no hole)` : ''}.`,
       `  Last manifest hash: ${summary.lastManifestHash ?? 'none (no sealed run in the period)'}`,
       `  Signed with key ${key.fingerprint}; the auditor checks it with: evidentia verify ${summary.out} --key <your public key>`,
     ].join('\n') + '\n',

@@ -51,27 +51,49 @@ export function insertInventories(db: Database, evaluation: { id: number; runId:
 interface LoadRow {
   kind: string;
   json: string;
+  sha256: string;
+  previous_sha256: string | null;
+  /** The sha256 of the row stored just before this one, null for the very first row. */
+  before: string | null;
 }
 
 /**
  * The inventories of one evaluation; null when it has none (stored before inventories existed).
  * Throws `not_found` for an unknown evaluation and `store_failed` when only some kinds are there
- * (they are written together, so a missing one was removed outside Evidentia).
+ * (they are written together, so a missing one was removed outside Evidentia). Each row is
+ * re-hashed and its chain link checked on the way out (`store_failed` when either no longer
+ * holds): an export signs what this returns, so it must be what was stored.
  */
 export function loadInventories(db: Database, evaluationId: number): RunInventories | null {
   const head = db
-    .prepare<[number], { run_id: number; org: string; started_at: string }>('SELECT e.run_id, r.org, r.started_at FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.id = ?')
+    .prepare<[number], { run_id: number; org: string; started_at: string; results_hash: string }>('SELECT e.run_id, r.org, r.started_at, e.results_hash FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.id = ?')
     .get(evaluationId);
   if (!head) throw new AgentError('not_found', `evaluation ${evaluationId} does not exist; \`evidentia results --json\` shows the stored evaluations`);
-  const rows = db.prepare<[number], LoadRow>('SELECT kind, json FROM inventories WHERE evaluation_id = ? ORDER BY kind').all(evaluationId);
+  const rows = db
+    .prepare<[number], LoadRow>(
+      `SELECT i.kind, i.json, i.sha256, i.previous_sha256,
+              (SELECT p.sha256 FROM inventories p WHERE p.id < i.id ORDER BY p.id DESC LIMIT 1) AS before
+       FROM inventories i WHERE i.evaluation_id = ? ORDER BY i.kind`,
+    )
+    .all(evaluationId);
   if (rows.length === 0) return null;
   const byKind = new Map(rows.map((r) => [r.kind, r.json]));
+  const missing = INVENTORY_KINDS.find((kind) => !byKind.has(kind));
+  if (missing !== undefined) {
+    throw new AgentError('store_failed', `The ${missing} inventory of evaluation ${evaluationId} (run ${head.run_id}) is missing although its other inventories are stored; the database was changed outside Evidentia. Run \`evidentia verify\`.`);
+  }
+  for (const row of rows) {
+    const changed = inventoryRowHash({ evaluationId, kind: row.kind, resultsHash: head.results_hash, json: row.json, previous: row.previous_sha256 }) !== row.sha256;
+    if (changed || row.previous_sha256 !== row.before) {
+      throw new AgentError(
+        'store_failed',
+        `The ${row.kind} inventory of evaluation ${evaluationId} (run ${head.run_id}) ${changed ? 'no longer matches its SHA-256' : 'no longer follows the inventory stored before it'}; the database was changed outside Evidentia. Run \`evidentia verify\`.`,
+      );
+    }
+  }
   const out: Partial<Record<InventoryKind, unknown>> = {};
   for (const kind of INVENTORY_KINDS) {
-    const json = byKind.get(kind);
-    if (json === undefined) {
-      throw new AgentError('store_failed', `The ${kind} inventory of evaluation ${evaluationId} (run ${head.run_id}) is missing although its other inventories are stored; the database was changed outside Evidentia. Run \`evidentia verify\`.`);
-    }
+    const json = byKind.get(kind)!;
     out[kind] = parseStored<unknown>(INVENTORY_SCHEMAS[kind], json, `The stored ${kind} inventory of evaluation ${evaluationId}`);
   }
   return { org: head.org, runId: head.run_id, asOf: new Date(head.started_at).toISOString(), ...(out as Omit<RunInventories, 'org' | 'runId' | 'asOf'>) };

@@ -20,6 +20,7 @@ import { MEMORY, openDatabase } from './open-database.ts';
 import { RunReader } from './run-reader.ts';
 import { latestEvaluatedRun, latestEvaluation, recordEvaluation } from './evaluations.ts';
 import { loadInventories } from './inventories.ts';
+import { listEvaluations } from './evaluation-history.ts';
 import { describeRun, RUN_SELECT, toRunRecord } from './rows.ts';
 import type { RunHeader, RunRow } from './rows.ts';
 import { isUniqueViolation, toAgentError } from './sqlite-errors.ts';
@@ -233,6 +234,10 @@ class SqliteEvidenceStore implements EvidenceStore {
 
   async recordEvaluation(runId: number, input: EvaluationInput): Promise<EvaluationRecord> {
     return this.#guard('record an evaluation', () => recordEvaluation(this.#db, this.#reader, runId, input));
+  }
+
+  async listEvaluations(runId: number): Promise<EvaluationRecord[]> {
+    return this.#guard('read evaluations', () => listEvaluations(this.#db, runId));
   }
 
   async latestEvaluation(runId: number): Promise<EvaluationRecord | null> {
