@@ -4,6 +4,7 @@ import { AgentError } from '../../core/errors.ts';
 import { INVENTORY_KINDS, INVENTORY_SCHEMAS, runInventories } from '../../inventory/inventory-schema.ts';
 import type { InventoryKind, RunInventories } from '../../inventory/inventory-schema.ts';
 import { describeIssues } from './inputs.ts';
+import { inventoryJson, storeJsonBlob } from './json-blobs.ts';
 import { parseStored } from './validate.ts';
 
 /**
@@ -37,13 +38,14 @@ export function insertInventories(db: Database, evaluation: { id: number; runId:
   if (inv.runId !== evaluation.runId || inv.org !== evaluation.org) {
     throw new AgentError('internal', `Inventories built for run ${inv.runId} (org ${inv.org}) cannot be stored with an evaluation of run ${evaluation.runId} (org ${evaluation.org}).`);
   }
-  const insert = db.prepare('INSERT INTO inventories (evaluation_id, kind, json, sha256, previous_sha256) VALUES (?, ?, ?, ?, ?)');
+  // The content is stored once (006-content-dedup.sql); the row keeps '' and the row hash still covers the content's text.
+  const insert = db.prepare(`INSERT INTO inventories (evaluation_id, kind, json, blob_id, sha256, previous_sha256) VALUES (?, ?, '', ?, ?, ?)`);
   // Read inside the caller's IMMEDIATE transaction, so two writers cannot chain to the same row.
   let previous = db.prepare<[], string>('SELECT sha256 FROM inventories ORDER BY id DESC LIMIT 1').pluck().get() ?? null;
   for (const kind of INVENTORY_KINDS) {
     const json = canonicalJson(inv[kind]);
     const sha256 = inventoryRowHash({ evaluationId: evaluation.id, kind, resultsHash: evaluation.resultsHash, json, previous });
-    insert.run(evaluation.id, kind, json, sha256, previous);
+    insert.run(evaluation.id, kind, storeJsonBlob(db, json), sha256, previous);
     previous = sha256;
   }
 }
@@ -51,6 +53,8 @@ export function insertInventories(db: Database, evaluation: { id: number; runId:
 interface LoadRow {
   kind: string;
   json: string;
+  blob_id: number | null;
+  blob_json: string | null;
 }
 
 /**
@@ -63,9 +67,11 @@ export function loadInventories(db: Database, evaluationId: number): RunInventor
     .prepare<[number], { run_id: number; org: string; started_at: string }>('SELECT e.run_id, r.org, r.started_at FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.id = ?')
     .get(evaluationId);
   if (!head) throw new AgentError('not_found', `evaluation ${evaluationId} does not exist; \`evidentia results --json\` shows the stored evaluations`);
-  const rows = db.prepare<[number], LoadRow>('SELECT kind, json FROM inventories WHERE evaluation_id = ? ORDER BY kind').all(evaluationId);
+  const rows = db
+    .prepare<[number], LoadRow>('SELECT i.kind, i.json, i.blob_id, b.json AS blob_json FROM inventories i LEFT JOIN json_blobs b ON b.id = i.blob_id WHERE i.evaluation_id = ? ORDER BY i.kind')
+    .all(evaluationId);
   if (rows.length === 0) return null;
-  const byKind = new Map(rows.map((r) => [r.kind, r.json]));
+  const byKind = new Map(rows.map((r) => [r.kind, inventoryJson(r, `The ${r.kind} inventory of evaluation ${evaluationId} (run ${head.run_id})`)]));
   const out: Partial<Record<InventoryKind, unknown>> = {};
   for (const kind of INVENTORY_KINDS) {
     const json = byKind.get(kind);
