@@ -50,7 +50,9 @@ if (profile) {
   session.connect();
   await session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
 }
-const config = configSchema.parse({ store: { path: dbPath }, organisations: [{ id: 'contoso', name: 'probe', connectors: [] }] });
+// Only the org's lists and rule parameters matter here; the connector block is never used.
+const connector = { type: 'm365', id: 'm365-bench', tenantId: '00000000-0000-0000-0000-000000000000', clientId: '00000000-0000-0000-0000-000000000000', auth: { method: 'client_secret', secret: { env: 'UNUSED' } } };
+const config = configSchema.parse({ store: { path: dbPath }, organisations: [{ id: 'contoso', name: 'probe', connectors: [connector] }] });
 const org = config.organisations[0]!;
 t = performance.now();
 const view = buildSnapshotView(snapshot, { accounts: org.accounts, identity: org.identity });

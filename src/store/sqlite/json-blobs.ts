@@ -12,9 +12,10 @@ import { AgentError } from '../../core/errors.ts';
 /** Stores the text once by its SHA-256 and returns its row id; the caller holds the write transaction. */
 export function storeJsonBlob(db: Database, json: string): number {
   const hash = sha256Hex(json);
-  const inserted = db.prepare('INSERT INTO json_blobs (hash, json) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING').run(hash, json);
-  if (inserted.changes === 1) return Number(inserted.lastInsertRowid);
-  return db.prepare<[string], number>('SELECT id FROM json_blobs WHERE hash = ?').pluck().get(hash)!;
+  // Looked up first: an unchanged text (tens of megabytes at 100k users) is then never handed to SQLite again.
+  const existing = db.prepare<[string], number>('SELECT id FROM json_blobs WHERE hash = ?').pluck().get(hash);
+  if (existing !== undefined) return existing;
+  return Number(db.prepare('INSERT INTO json_blobs (hash, json) VALUES (?, ?)').run(hash, json).lastInsertRowid);
 }
 
 /** Links an evaluation to its results, in order, each stored once by content. */
