@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../core/canonical-json.ts';
 import type { EvidenceStore, RunRecord } from '../evidence-store.ts';
 import { inventoriesOf, result, sealTypicalRun } from '../store-test-fixtures.ts';
+import { inventoryRowHash } from './inventories.ts';
 import { resultsHash } from './results-hash.ts';
+import { INVENTORY_KINDS } from '../../inventory/inventory-schema.ts';
 import { createSqliteHarness, tamper } from './sqlite-test-harness.ts';
 import type { SqliteHarness } from './sqlite-test-harness.ts';
 
@@ -112,5 +114,30 @@ describe('results and inventories stored by content', () => {
     tamper(h, `UPDATE evaluations SET results_json = replace(results_json, '"status":"fail"', '"status":"pass"')`);
     const report = await store.verify();
     expect(report.problems.map((p) => [p.runId, p.kind, p.detail.replace(/.*: /, '')])).toEqual([[runs[0]!.id, 'results', 'evaluation 1 no longer matches its results hash']]);
+  });
+
+  it('still reads and verifies inventories stored inline before 006, and detects a change to them', async () => {
+    const results = [result('mfa')];
+    const evaluatedAt = '2026-11-20T10:00:00Z';
+    const hash = resultsHash({ runManifestHash: runs[0]!.manifestHash!, evaluatedAt, paramsDigest: 'p', results });
+    const inventories = inventoriesOf('acme', runs[0]!.id, runs[0]!.startedAt);
+    const raw = h.raw();
+    // As the store wrote them before 006: JSON in the row, no content row.
+    const id = Number(raw.prepare('INSERT INTO evaluations (run_id, evaluated_at, params_digest, results_json, results_hash) VALUES (?, ?, ?, ?, ?)').run(runs[0]!.id, evaluatedAt, 'p', canonicalJson(results), hash).lastInsertRowid);
+    let previous: string | null = null;
+    for (const kind of INVENTORY_KINDS) {
+      const json = canonicalJson(inventories[kind]);
+      const sha256 = inventoryRowHash({ evaluationId: id, kind, resultsHash: hash, json, previous });
+      raw.prepare('INSERT INTO inventories (evaluation_id, kind, json, sha256, previous_sha256) VALUES (?, ?, ?, ?, ?)').run(id, kind, json, sha256, previous);
+      previous = sha256;
+    }
+    raw.close();
+    // A new evaluation chains to the inline rows.
+    await evaluate(runs[1]!, '2026-11-21T10:00:00Z');
+    expect(await store.loadInventories(id)).toEqual(inventories);
+    const clean = await store.verify();
+    expect(clean.ok, clean.message).toBe(true);
+    tamper(h, `UPDATE inventories SET json = replace(json, '"still_enabled"', '"removed"') WHERE kind = 'leavers' AND evaluation_id = ?`, id);
+    expect((await store.verify()).problems.map((p) => p.detail.replace(/.*: /, ''))).toEqual([`the leavers inventory of evaluation ${id} no longer matches its SHA-256`]);
   });
 });
