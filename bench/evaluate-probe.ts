@@ -72,7 +72,7 @@ for (const rule of allRules) {
 t = performance.now();
 const inventories = buildInventories(view, appInventoryOptions(params as never, org.approvedApps));
 phase('buildInventories', t);
-if (profile) {
+async function report(what: string): Promise<void> {
   const { profile: p } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: ProfileNode } };
   const byFn = new Map<string, number>();
   const walk = (n: ProfileNode): void => {
@@ -82,12 +82,19 @@ if (profile) {
   };
   walk(p.head);
   const total = [...byFn.values()].reduce((a, b) => a + b, 0);
-  console.log(`\nallocated from buildSnapshotView to buildInventories (sampled, garbage included): ${mb(total)}`);
+  console.log(`\nallocated ${what} (sampled, garbage included): ${mb(total)}`);
   for (const [where, bytes] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${mb(bytes).padStart(10)}  ${where}`);
-  session.disconnect();
+}
+if (profile) {
+  await report('from buildSnapshotView to buildInventories');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
 }
 t = performance.now();
 const paramsDigest = sha256Hex(canonicalJson({ params }));
 const rec = await store.recordEvaluation(runId, { evaluatedAt: new Date(Date.parse(snapshot.run.startedAt) + 120_000).toISOString(), paramsDigest, results: allResults, inventories });
 phase(`recordEvaluation (${rec.id})`, t);
+if (profile) {
+  await report('by recordEvaluation');
+  session.disconnect();
+}
 await store.close();

@@ -77,3 +77,16 @@ describe('sha256Hex', () => {
     expect(sha256Hex(data)).toBe(expected);
   });
 });
+
+describe('canonicalJson error paths', () => {
+  // The path is built only when a value is refused (see `Place`); it must still name the exact member.
+  it.each([
+    ['a nested non-finite number', { a: [1, { b: Number.NaN }] }, '$.a[1].b: the number NaN has no JSON form'],
+    ['an undefined array element at the top', [undefined], '$[0]: an array element is undefined'],
+    ['a Date deep in an object', { x: { y: new Date(0) } }, '$.x.y: expected a plain object, got a Date'],
+    ['a function member', { rows: [{ f: () => 1 }] }, '$.rows[0].f: a function has no JSON form'],
+    ['a cycle', (() => { const o: Record<string, unknown> = {}; o.self = [o]; return o; })(), '$.self[0]: the value refers to itself (a cycle)'],
+  ])('names %s', (_name, value, message) => {
+    expect(() => canonicalJson(value)).toThrow(`canonicalJson: cannot encode ${message}`);
+  });
+});
