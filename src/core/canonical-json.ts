@@ -14,7 +14,11 @@ import { AgentError } from './errors.ts';
  * Throws AgentError `internal` naming the JSON path of the offending value.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, null, null, new Set());
+  // Every piece goes into one list, joined once: a text per object and array, joined again by its
+  // parent, copied a 100k-row inventory's JSON once per nesting level.
+  const out: string[] = [];
+  write(value, null, null, { out, ancestors: new Set(), quotedKeys: new Map() });
+  return out.length === 1 ? out[0]! : out.join('');
 }
 
 /** Lower-case hex SHA-256; strings are hashed as their UTF-8 bytes. */
@@ -39,35 +43,53 @@ function render(parent: Place | null, key: string | number | null): string {
   return keys.reverse().reduce<string>((path, k) => (typeof k === 'number' ? `${path}[${k}]` : `${path}.${k}`), '$');
 }
 
-function write(value: unknown, parent: Place | null, key: string | number | null, ancestors: Set<object>): string {
-  if (value === null) return 'null';
+interface Writer {
+  out: string[];
+  ancestors: Set<object>;
+  /** Member names repeat in every row; each is quoted once. */
+  quotedKeys: Map<string, string>;
+}
+
+function write(value: unknown, parent: Place | null, key: string | number | null, w: Writer): void {
+  if (value === null) {
+    w.out.push('null');
+    return;
+  }
   switch (typeof value) {
     case 'boolean':
-      return value ? 'true' : 'false';
+      w.out.push(value ? 'true' : 'false');
+      return;
     case 'string':
-      return JSON.stringify(value);
+      w.out.push(JSON.stringify(value));
+      return;
     case 'number':
       if (!Number.isFinite(value)) refuse(render(parent, key), `the number ${String(value)} has no JSON form`);
       // JSON.stringify writes -0 as "0" and otherwise the shortest round-trip form (ES Number::toString).
-      return JSON.stringify(value);
+      w.out.push(JSON.stringify(value));
+      return;
     case 'object':
-      return writeObject(value, parent, key, ancestors);
+      writeObject(value, parent, key, w);
+      return;
     default:
-      return refuse(render(parent, key), `a ${typeof value} has no JSON form`);
+      refuse(render(parent, key), `a ${typeof value} has no JSON form`);
   }
 }
 
-function writeObject(value: object, parent: Place | null, key: string | number | null, ancestors: Set<object>): string {
-  if (ancestors.has(value)) refuse(render(parent, key), 'the value refers to itself (a cycle)');
+function writeObject(value: object, parent: Place | null, key: string | number | null, w: Writer): void {
+  if (w.ancestors.has(value)) refuse(render(parent, key), 'the value refers to itself (a cycle)');
   const here: Place = { parent, key };
-  ancestors.add(value);
+  w.ancestors.add(value);
   try {
     if (Array.isArray(value)) {
-      const parts = value.map((item: unknown, i) => {
+      w.out.push('[');
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
         if (item === undefined) refuse(render(here, i), 'an array element is undefined');
-        return write(item, here, i, ancestors);
-      });
-      return `[${parts.join(',')}]`;
+        if (i > 0) w.out.push(',');
+        write(item, here, i, w);
+      }
+      w.out.push(']');
+      return;
     }
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
@@ -76,15 +98,21 @@ function writeObject(value: object, parent: Place | null, key: string | number |
     }
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record).sort();
-    const parts: string[] = [];
+    w.out.push('{');
+    let first = true;
     for (const k of keys) {
       const member = record[k];
       if (member === undefined) continue;
-      parts.push(`${JSON.stringify(k)}:${write(member, here, k, ancestors)}`);
+      let quoted = w.quotedKeys.get(k);
+      if (quoted === undefined) w.quotedKeys.set(k, (quoted = `${JSON.stringify(k)}:`));
+      if (!first) w.out.push(',');
+      w.out.push(quoted);
+      first = false;
+      write(member, here, k, w);
     }
-    return `{${parts.join(',')}}`;
+    w.out.push('}');
   } finally {
-    ancestors.delete(value);
+    w.ancestors.delete(value);
   }
 }
 
