@@ -14,11 +14,7 @@ import { AgentError } from './errors.ts';
  * Throws AgentError `internal` naming the JSON path of the offending value.
  */
 export function canonicalJson(value: unknown): string {
-  // Every piece goes into one list, joined once: a text per object and array, joined again by its
-  // parent, copied a 100k-row inventory's JSON once per nesting level.
-  const out: string[] = [];
-  write(value, null, null, { out, ancestors: new Set(), quotedKeys: new Map() });
-  return out.length === 1 ? out[0]! : out.join('');
+  return write(value, null, null, new Set());
 }
 
 /** Lower-case hex SHA-256; strings are hashed as their UTF-8 bytes. */
@@ -43,53 +39,35 @@ function render(parent: Place | null, key: string | number | null): string {
   return keys.reverse().reduce<string>((path, k) => (typeof k === 'number' ? `${path}[${k}]` : `${path}.${k}`), '$');
 }
 
-interface Writer {
-  out: string[];
-  ancestors: Set<object>;
-  /** Member names repeat in every row; each is quoted once. */
-  quotedKeys: Map<string, string>;
-}
-
-function write(value: unknown, parent: Place | null, key: string | number | null, w: Writer): void {
-  if (value === null) {
-    w.out.push('null');
-    return;
-  }
+function write(value: unknown, parent: Place | null, key: string | number | null, ancestors: Set<object>): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
-      w.out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'string':
-      w.out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) refuse(render(parent, key), `the number ${String(value)} has no JSON form`);
       // JSON.stringify writes -0 as "0" and otherwise the shortest round-trip form (ES Number::toString).
-      w.out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'object':
-      writeObject(value, parent, key, w);
-      return;
+      return writeObject(value, parent, key, ancestors);
     default:
-      refuse(render(parent, key), `a ${typeof value} has no JSON form`);
+      return refuse(render(parent, key), `a ${typeof value} has no JSON form`);
   }
 }
 
-function writeObject(value: object, parent: Place | null, key: string | number | null, w: Writer): void {
-  if (w.ancestors.has(value)) refuse(render(parent, key), 'the value refers to itself (a cycle)');
+function writeObject(value: object, parent: Place | null, key: string | number | null, ancestors: Set<object>): string {
+  if (ancestors.has(value)) refuse(render(parent, key), 'the value refers to itself (a cycle)');
   const here: Place = { parent, key };
-  w.ancestors.add(value);
+  ancestors.add(value);
   try {
     if (Array.isArray(value)) {
-      w.out.push('[');
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
+      const parts = value.map((item: unknown, i) => {
         if (item === undefined) refuse(render(here, i), 'an array element is undefined');
-        if (i > 0) w.out.push(',');
-        write(item, here, i, w);
-      }
-      w.out.push(']');
-      return;
+        return write(item, here, i, ancestors);
+      });
+      return `[${parts.join(',')}]`;
     }
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
@@ -98,21 +76,15 @@ function writeObject(value: object, parent: Place | null, key: string | number |
     }
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record).sort();
-    w.out.push('{');
-    let first = true;
+    const parts: string[] = [];
     for (const k of keys) {
       const member = record[k];
       if (member === undefined) continue;
-      let quoted = w.quotedKeys.get(k);
-      if (quoted === undefined) w.quotedKeys.set(k, (quoted = `${JSON.stringify(k)}:`));
-      if (!first) w.out.push(',');
-      w.out.push(quoted);
-      first = false;
-      write(member, here, k, w);
+      parts.push(`${JSON.stringify(k)}:${write(member, here, k, ancestors)}`);
     }
-    w.out.push('}');
+    return `{${parts.join(',')}}`;
   } finally {
-    w.ancestors.delete(value);
+    ancestors.delete(value);
   }
 }
 
