@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { AgentError } from './errors.ts';
 
@@ -88,5 +89,13 @@ describe('canonicalJson error paths', () => {
     ['a cycle', (() => { const o: Record<string, unknown> = {}; o.self = [o]; return o; })(), '$.self[0]: the value refers to itself (a cycle)'],
   ])('names %s', (_name, value, message) => {
     expect(() => canonicalJson(value)).toThrow(`canonicalJson: cannot encode ${message}`);
+  });
+});
+
+describe('canonicalJson against a plain definition', () => {
+  const sortedCopy = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sortedCopy) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedCopy((v as Record<string, unknown>)[k])])) : v;
+  it('writes what JSON.stringify writes for the same value with every object\'s keys sorted', () => {
+    fc.assert(fc.property(fc.jsonValue(), (v) => canonicalJson(v) === JSON.stringify(sortedCopy(v))));
   });
 });
