@@ -120,7 +120,13 @@ function runBytes(db: Database.Database, runId: number): RunBytes {
   );
   const referenced = one<{ b: number | null }>('SELECT sum(size) AS b FROM blobs WHERE hash IN (SELECT blob_hash FROM pages WHERE run_id = ?)', runId);
   const outcomes = one<{ b: number | null }>('SELECT sum(length(json)) AS b FROM stream_outcomes WHERE run_id = ?', runId);
-  const evals = one<{ b: number | null }>('SELECT sum(length(results_json)) AS b FROM evaluations WHERE run_id = ?', runId);
+  // Results inline (before 008) plus the per-rule contents the run's evaluations point at (stored once, maybe by an earlier run).
+  const evals = one<{ b: number | null }>(
+    `SELECT (SELECT coalesce(sum(length(results_json)), 0) FROM evaluations WHERE run_id = ?)
+          + (SELECT coalesce(sum(length(b.json)), 0) FROM evaluations e JOIN evaluation_results r ON r.evaluation_id = e.id JOIN json_blobs b ON b.id = r.blob_id WHERE e.run_id = ?) AS b`,
+    runId,
+    runId,
+  );
   const manifest = one<{ b: number | null }>('SELECT length(manifest_json) AS b FROM runs WHERE id = ?', runId);
   return {
     runId,

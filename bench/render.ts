@@ -141,6 +141,13 @@ function dbSection(s: SizeFigures, d: Derived): string {
   const out = [`Database after run 1: ${bytes(r1.db.totalBytes)} (checkpointed; WAL ${bytes(r1.db.walBytes)}; ${bytes(r1.db.freeBytes)} of free pages SQLite reuses before growing the file)`];
   if (!r2 || d.run2AddedBytes === null || d.run2Share === null) return out.join('\n');
   out.push(`Added by run 2 on the unchanged tenant: ${bytes(d.run2AddedBytes)} = ${pct(d.run2Share)} of run 1 (target < ${pct(TARGETS.secondRunShare)})`);
+  // Run 2's pending entities are freed when it is sealed and nothing written after reuses them
+  // (run 1's were reused by its new results); the next run's pending rows go there first.
+  const inUse = d.run2AddedBytes - (r2.db.freeBytes - r1.db.freeBytes);
+  out.push(
+    `  of which ${bytes(r2.db.freeBytes - r1.db.freeBytes)} are free pages (run 2's pending entities, freed at sealing) that SQLite reuses before growing the file; ` +
+      `in use: ${bytes(inUse)} = ${pct(inUse / r1.db.totalBytes)} of run 1`,
+  );
   const names = [...new Set([...Object.keys(r1.db.tables), ...Object.keys(r2.db.tables)])];
   const rows: (string | number)[][] = [['table (+ its indexes)', 'bytes after run 1', 'added by run 2', 'rows after run 1', 'rows added']];
   for (const n of names.sort((a, b) => (r2.db.tables[b]?.bytes ?? 0) - (r2.db.tables[a]?.bytes ?? 0))) {

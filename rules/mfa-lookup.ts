@@ -1,5 +1,5 @@
 import type { Account } from '../src/core/model.ts';
-import type { SnapshotView } from '../src/evaluate/snapshot-view.ts';
+import type { DerivedKey, SnapshotView } from '../src/evaluate/snapshot-view.ts';
 
 /** What the MFA records of one account say, merged when a vendor reports more than one record. */
 export interface AccountMfa {
@@ -19,25 +19,42 @@ export interface AccountMfa {
  * Finds an account's MFA records by `accountKey` within the account's own connector instance
  * (keys are only unique per instance). `undefined` means no record at all: callers must say so
  * rather than treat it as either registered or not without explanation.
+ *
+ * The index is built once per view and shared by every rule and inventory that asks.
  */
 export function createMfaLookup(view: SnapshotView): (account: Account) => AccountMfa | undefined {
-  const byAccount = new Map<string, AccountMfa>();
+  const index = view.derived(MFA_INDEX, buildMfaIndex);
+  return (account) => index.get(account.source.instance)?.get(account.key);
+}
+
+const MFA_INDEX: DerivedKey<ReadonlyMap<string, ReadonlyMap<string, AccountMfa>>> = { description: 'MFA records by instance and account key' };
+
+/** instance → account key → merged records; no composite key string per record. */
+function buildMfaIndex(view: SnapshotView): Map<string, Map<string, AccountMfa>> {
+  const byInstance = new Map<string, Map<string, AccountMfa>>();
   for (const m of view.entities('mfa')) {
-    const id = `${m.source.instance}\u0000${m.accountKey}`;
-    const prev = byAccount.get(id);
-    byAccount.set(id, {
+    let byAccount = byInstance.get(m.source.instance);
+    if (!byAccount) byInstance.set(m.source.instance, (byAccount = new Map()));
+    const prev = byAccount.get(m.accountKey);
+    byAccount.set(m.accountKey, {
       registered: (prev?.registered ?? false) || m.registered,
-      methods: union(prev?.methods, m.methods),
-      strongMethods: union(prev?.strongMethods, m.strongMethods),
+      methods: prev ? union(prev.methods, m.methods) : sortedUnique(m.methods),
+      strongMethods: prev ? union(prev.strongMethods, m.strongMethods) : sortedUnique(m.strongMethods),
       methodsKnown: (prev?.methodsKnown ?? true) && m.methodsKnown !== false,
       connector: m.source.connector,
     });
   }
-  return (account) => byAccount.get(`${account.source.instance}\u0000${account.key}`);
+  return byInstance;
 }
 
-function union(a: readonly string[] = [], b: readonly string[]): string[] {
+function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])].sort();
+}
+
+/** The list itself when it is already sorted without duplicates (the usual case), else a sorted copy. */
+function sortedUnique(list: readonly string[]): string[] {
+  for (let i = 1; i < list.length; i++) if (!(list[i - 1]! < list[i]!)) return union([], list);
+  return list as string[];
 }
 
 /** Instances that have at least one MFA stream; accounts elsewhere cannot be measured at all. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { AgentError } from './errors.ts';
 
@@ -75,5 +76,27 @@ describe('sha256Hex', () => {
 
   it.each(cases)('%s', (_name, data, expected) => {
     expect(sha256Hex(data)).toBe(expected);
+  });
+});
+
+describe('canonicalJson error paths', () => {
+  // The path is built only when a value is refused (see `Place`); it must still name the exact member.
+  it.each([
+    ['a nested non-finite number', { a: [1, { b: Number.NaN }] }, '$.a[1].b: the number NaN has no JSON form'],
+    ['an undefined array element at the top', [undefined], '$[0]: an array element is undefined'],
+    ['a Date deep in an object', { x: { y: new Date(0) } }, '$.x.y: expected a plain object, got a Date'],
+    ['a function member', { rows: [{ f: () => 1 }] }, '$.rows[0].f: a function has no JSON form'],
+    ['a cycle', (() => { const o: Record<string, unknown> = {}; o.self = [o]; return o; })(), '$.self[0]: the value refers to itself (a cycle)'],
+  ])('names %s', (_name, value, message) => {
+    expect(() => canonicalJson(value)).toThrow(`canonicalJson: cannot encode ${message}`);
+  });
+});
+
+describe('canonicalJson against JSON itself', () => {
+  // Key order is pinned by the cases above (code units, integer-like keys included); this checks nothing is lost or altered.
+  it('reads back as the same value, for any JSON value', () => {
+    fc.assert(fc.property(fc.jsonValue(), (v) => {
+      expect(JSON.parse(canonicalJson(v))).toStrictEqual(JSON.parse(JSON.stringify(v)));
+    }));
   });
 });

@@ -14,7 +14,7 @@ import { AgentError } from './errors.ts';
  * Throws AgentError `internal` naming the JSON path of the offending value.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, '$', new Set());
+  return write(value, null, null, new Set());
 }
 
 /** Lower-case hex SHA-256; strings are hashed as their UTF-8 bytes. */
@@ -22,7 +22,24 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function write(value: unknown, path: string, ancestors: Set<object>): string {
+/**
+ * Where a value sits: a container's place, with the member key or index added only when a message
+ * needs it. Rendering `$.rows[12345].username` for every member up front cost more memory than the
+ * JSON itself for an inventory of 100k rows.
+ */
+interface Place {
+  parent: Place | null;
+  key: string | number | null;
+}
+
+function render(parent: Place | null, key: string | number | null): string {
+  const keys: (string | number)[] = [];
+  if (key !== null) keys.push(key);
+  for (let p = parent; p !== null; p = p.parent) if (p.key !== null) keys.push(p.key);
+  return keys.reverse().reduce<string>((path, k) => (typeof k === 'number' ? `${path}[${k}]` : `${path}.${k}`), '$');
+}
+
+function write(value: unknown, parent: Place | null, key: string | number | null, ancestors: Set<object>): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -30,39 +47,40 @@ function write(value: unknown, path: string, ancestors: Set<object>): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) refuse(path, `the number ${String(value)} has no JSON form`);
+      if (!Number.isFinite(value)) refuse(render(parent, key), `the number ${String(value)} has no JSON form`);
       // JSON.stringify writes -0 as "0" and otherwise the shortest round-trip form (ES Number::toString).
       return JSON.stringify(value);
     case 'object':
-      return writeObject(value, path, ancestors);
+      return writeObject(value, parent, key, ancestors);
     default:
-      return refuse(path, `a ${typeof value} has no JSON form`);
+      return refuse(render(parent, key), `a ${typeof value} has no JSON form`);
   }
 }
 
-function writeObject(value: object, path: string, ancestors: Set<object>): string {
-  if (ancestors.has(value)) refuse(path, 'the value refers to itself (a cycle)');
+function writeObject(value: object, parent: Place | null, key: string | number | null, ancestors: Set<object>): string {
+  if (ancestors.has(value)) refuse(render(parent, key), 'the value refers to itself (a cycle)');
+  const here: Place = { parent, key };
   ancestors.add(value);
   try {
     if (Array.isArray(value)) {
       const parts = value.map((item: unknown, i) => {
-        if (item === undefined) refuse(`${path}[${i}]`, 'an array element is undefined');
-        return write(item, `${path}[${i}]`, ancestors);
+        if (item === undefined) refuse(render(here, i), 'an array element is undefined');
+        return write(item, here, i, ancestors);
       });
       return `[${parts.join(',')}]`;
     }
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-      refuse(path, `expected a plain object, got a ${name}`);
+      refuse(render(parent, key), `expected a plain object, got a ${name}`);
     }
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record).sort();
     const parts: string[] = [];
-    for (const key of keys) {
-      const member = record[key];
+    for (const k of keys) {
+      const member = record[k];
       if (member === undefined) continue;
-      parts.push(`${JSON.stringify(key)}:${write(member, `${path}.${key}`, ancestors)}`);
+      parts.push(`${JSON.stringify(k)}:${write(member, here, k, ancestors)}`);
     }
     return `{${parts.join(',')}}`;
   } finally {

@@ -8,7 +8,7 @@ import type { AccountLists } from '../identity/account-class.ts';
 import { correlate } from '../identity/correlate.ts';
 import type { Correlation } from '../identity/correlate.ts';
 import type { IdentityOptions } from '../identity/mappings.ts';
-import type { AccountClassification, Availability, SnapshotView, SourceInfo } from './snapshot-view.ts';
+import type { AccountClassification, Availability, DerivedKey, SnapshotView, SourceInfo } from './snapshot-view.ts';
 
 export interface BuildViewOptions {
   /** The organisation's `accounts` lists; an `OrganisationConfig` can be passed as is. */
@@ -64,7 +64,8 @@ export function buildSnapshotView(snapshot: StoredSnapshot, options: BuildViewOp
       asOf,
     }));
 
-  return {
+  const derivedValues = new Map<DerivedKey<unknown>, unknown>();
+  const view: SnapshotView = {
     org: snapshot.run.org,
     runId: snapshot.run.id,
     asOf,
@@ -98,7 +99,12 @@ export function buildSnapshotView(snapshot: StoredSnapshot, options: BuildViewOp
       }
       return [...hashes].sort();
     },
+    derived<T>(key: DerivedKey<T>, build: (v: SnapshotView) => T): T {
+      if (!derivedValues.has(key)) derivedValues.set(key, build(view));
+      return derivedValues.get(key) as T;
+    },
   };
+  return view;
 }
 
 const EMPTY: readonly Entity[] = Object.freeze([]);

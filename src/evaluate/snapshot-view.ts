@@ -35,6 +35,19 @@ export interface SnapshotView {
   personOf(account: Account): PersonView | undefined;
   /** Accounts linked to no person, each with why (never dropped silently). */
   unmatchedAccounts(): readonly { account: Account; why: string }[];
+  /**
+   * A value computed from this view alone, built on first use and then shared by every rule and
+   * inventory asking with the same key: the snapshot never changes, and at 100k users an index
+   * such as the MFA records by account costs tens of megabytes each time it is built.
+   */
+  derived<T>(key: DerivedKey<T>, build: (view: SnapshotView) => T): T;
+}
+
+/** Names one derived value (`SnapshotView.derived`); the same object must be passed every time. */
+export interface DerivedKey<T> {
+  readonly description: string;
+  /** Only carries the value's type. */
+  readonly type?: T;
 }
 
 /** One human being as the evidence shows them across systems. */

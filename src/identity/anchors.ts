@@ -23,42 +23,63 @@ export type Key = `emp:${string}` | `email:${string}`;
 
 export class AnchorIndex {
   readonly anchors: Anchor[] = [];
-  readonly #byKey = new Map<Key, Anchor[]>();
+  // One map per kind of key, keyed by the normalised value itself: a composite `email:…` key would
+  // be a new string at every look-up, for every account in every pass (~100k per pass at 100k users).
+  readonly #byEmp = new Map<string, Anchor[]>();
+  readonly #byEmail = new Map<string, Anchor[]>();
+  /** When each key was first seen, across both maps: `shared()` keeps insertion order. */
+  readonly #firstSeen = new Map<Anchor[], number>();
 
   add(anchor: Anchor): Anchor {
     this.anchors.push(anchor);
-    for (const id of anchor.empIds) this.#put(`emp:${id}`, anchor);
-    for (const e of anchor.emails) this.#put(`email:${e}`, anchor);
+    for (const id of anchor.empIds) this.#put(this.#byEmp, id, anchor);
+    for (const e of anchor.emails) this.#put(this.#byEmail, e, anchor);
     return anchor;
   }
 
   get(key: Key): readonly Anchor[] {
-    return this.#byKey.get(key) ?? [];
+    return key.startsWith('emp:') ? this.withEmployeeId(key.slice(4)) : this.withEmail(key.slice(6));
+  }
+
+  withEmployeeId(id: string): readonly Anchor[] {
+    return this.#byEmp.get(id) ?? NONE;
+  }
+
+  withEmail(address: string): readonly Anchor[] {
+    return this.#byEmail.get(address) ?? NONE;
   }
 
   learnEmail(anchor: Anchor, email: string): void {
     if (anchor.emails.has(email)) return;
     anchor.emails.add(email);
-    this.#put(`email:${email}`, anchor);
+    this.#put(this.#byEmail, email, anchor);
   }
 
   learnEmployeeId(anchor: Anchor, id: string): void {
     if (anchor.empIds.size > 0) return;
     anchor.empIds.add(id);
-    this.#put(`emp:${id}`, anchor);
+    this.#put(this.#byEmp, id, anchor);
   }
 
   /** Keys held by more than one person, in insertion order. */
   shared(): [Key, readonly Anchor[]][] {
-    return [...this.#byKey].filter(([, list]) => list.length > 1);
+    const out: [Key, Anchor[], number][] = [];
+    for (const [id, list] of this.#byEmp) if (list.length > 1) out.push([`emp:${id}`, list, this.#firstSeen.get(list)!]);
+    for (const [e, list] of this.#byEmail) if (list.length > 1) out.push([`email:${e}`, list, this.#firstSeen.get(list)!]);
+    return out.sort((a, b) => a[2] - b[2]).map(([key, list]) => [key, list]);
   }
 
-  #put(key: Key, anchor: Anchor): void {
-    const list = this.#byKey.get(key);
-    if (!list) this.#byKey.set(key, [anchor]);
-    else if (!list.includes(anchor)) list.push(anchor);
+  #put(map: Map<string, Anchor[]>, key: string, anchor: Anchor): void {
+    const list = map.get(key);
+    if (!list) {
+      const created = [anchor];
+      map.set(key, created);
+      this.#firstSeen.set(created, this.#firstSeen.size);
+    } else if (!list.includes(anchor)) list.push(anchor);
   }
 }
+
+const NONE: readonly Anchor[] = Object.freeze([]);
 
 export function newAnchor(label: string, keys: { empId?: string | null; emails?: Iterable<string> } = {}): Anchor {
   const emails = new Set(keys.emails ?? []);

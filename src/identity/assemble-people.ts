@@ -35,7 +35,7 @@ export function assemblePeople(index: AnchorIndex, asOf: Date): { people: Person
       status: state.status,
       leftAt: state.leftAt,
       leaveDates: state.leaveDates,
-      conflicts: [...new Set([...state.conflicts, ...anchor.conflicts, ...(shared.get(anchor) ?? [])])],
+      conflicts: mergeConflicts(state.conflicts, anchor.conflicts, shared.get(anchor)),
       accounts,
     };
     for (const account of linked) personOf.set(account, view);
@@ -43,6 +43,12 @@ export function assemblePeople(index: AnchorIndex, asOf: Date): { people: Person
   });
   people.sort((a, b) => cmp(a.id, b.id));
   return { people, personOf };
+}
+
+/** The person's conflicts without repeats; most people have none, and then nothing is allocated but the result. */
+function mergeConflicts(a: readonly string[], b: readonly string[], c: readonly string[] | undefined): string[] {
+  if (b.length === 0 && (c === undefined || c.length === 0)) return a.length < 2 ? [...a] : [...new Set(a)];
+  return [...new Set([...a, ...b, ...(c ?? [])])];
 }
 
 /** A real name where an account has one (Entra "Ann Smith"), not an IAM user name or an address. */

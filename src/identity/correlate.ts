@@ -74,6 +74,8 @@ interface Facts {
 
 type Resolution = { link: Anchor; why: string } | { ambiguous: string } | null;
 
+const NO_ANCHORS: readonly Anchor[] = Object.freeze([]);
+
 class Correlator {
   readonly index = new AnchorIndex();
   readonly unmatched: UnmatchedAccount[] = [];
@@ -117,9 +119,18 @@ class Correlator {
 
   resolve(account: Account): Resolution {
     const f = this.facts(account);
-    const byEmp = f.empId === null ? [] : this.index.get(`emp:${f.empId}`);
-    const hits = f.addresses.map((a) => ({ ...a, anchors: this.index.get(`email:${a.address}`) })).filter((h) => h.anchors.length > 0);
-    const byEmail = [...new Set(hits.flatMap((h) => h.anchors))];
+    const byEmp = f.empId === null ? NO_ANCHORS : this.index.withEmployeeId(f.empId);
+    // Most accounts in a pass match nothing: that case allocates nothing.
+    let hits: { address: string; field: string; anchors: readonly Anchor[] }[] | null = null;
+    for (const a of f.addresses) {
+      const anchors = this.index.withEmail(a.address);
+      if (anchors.length > 0) (hits ??= []).push({ address: a.address, field: a.field, anchors });
+    }
+    if (hits === null) {
+      if (byEmp.length === 0) return null;
+      hits = [];
+    }
+    const byEmail = hits.length === 1 ? hits[0]!.anchors : [...new Set(hits.flatMap((h) => h.anchors))];
     if (byEmp.length === 1) {
       const target = byEmp[0]!;
       const other = hits.find((h) => h.anchors.some((x) => x !== target));
@@ -150,10 +161,14 @@ class Correlator {
   attach(pending: readonly Account[]): Account[] {
     let left = [...pending];
     for (;;) {
-      const decided = left.map((account) => ({ account, r: this.resolve(account) }));
+      // Every decision of a pass is made before any is applied (see `link`).
+      const decided = left.map((account) => this.resolve(account));
       const linked: { anchor: Anchor; account: Account }[] = [];
+      const before = left;
       left = [];
-      for (const { account, r } of decided) {
+      for (let i = 0; i < before.length; i++) {
+        const account = before[i]!;
+        const r = decided[i]!;
         if (r === null) left.push(account);
         else if ('ambiguous' in r) this.unmatch(account, `${r.ambiguous}; not guessed: ${mapHint(account)}`);
         else {
@@ -235,7 +250,11 @@ function seedByEmployeeId(c: Correlator, pending: readonly Account[]): Account[]
   for (const account of pending) {
     const id = c.facts(account).empId;
     if (id === null) rest.push(account);
-    else groups.set(id, [...(groups.get(id) ?? []), account]);
+    else {
+      const group = groups.get(id);
+      if (group) group.push(account);
+      else groups.set(id, [account]);
+    }
   }
   for (const [id, accounts] of [...groups].sort(([a], [b]) => cmp(a, b))) {
     const anchor = c.index.add(newAnchor(`the person with employee id ${id}`, { empId: id }));
@@ -273,7 +292,12 @@ function seedByEmail(c: Correlator, pending: readonly Account[]): void {
     }
   }
   const groups = new Map<Account, Account[]>();
-  for (const account of parent.keys()) groups.set(find(account), [...(groups.get(find(account)) ?? []), account]);
+  for (const account of parent.keys()) {
+    const root = find(account);
+    const group = groups.get(root);
+    if (group) group.push(account);
+    else groups.set(root, [account]);
+  }
   for (const accounts of groups.values()) {
     const emails = [...new Set(accounts.flatMap((a) => c.facts(a).addresses.map((x) => x.address)))].sort(cmp);
     const anchor = c.index.add(newAnchor(`the person with e-mail ${emails[0]}`, { emails }));

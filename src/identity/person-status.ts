@@ -41,7 +41,7 @@ export function personStatus(hr: readonly Person[], accounts: readonly Account[]
     if (kinds.size > 1) {
       conflicts.push(`HR sources disagree on the status: ${stated.map((p) => `${ref(p)} says ${p.status}`).join(', ')}; treated as ${status}`);
     }
-    if (status === 'active' && onlyFutureHires(hr.map((p) => p.hireDate), now)) status = 'future';
+    if (status === 'active' && onlyFutureHires(hr, [], now)) status = 'future';
     const passed = leaveDates.filter((d) => Date.parse(d.date) <= now);
     if (status === 'active' && passed.length > 0) {
       const by = stated.filter((p) => p.status === 'active').map(ref).join(', ');
@@ -54,7 +54,7 @@ export function personStatus(hr: readonly Person[], accounts: readonly Account[]
     }
   } else if (leftAt !== null && Date.parse(leftAt) <= now) {
     status = 'terminated';
-  } else if (onlyFutureHires([...hr.map((p) => p.hireDate), ...accounts.map((a) => a.hireDate)], now)) {
+  } else if (onlyFutureHires(hr, accounts, now)) {
     status = 'future';
   } else {
     status = 'unknown';
@@ -64,20 +64,31 @@ export function personStatus(hr: readonly Person[], accounts: readonly Account[]
 
 /** The source names used in `leaveDates`: the HR instance, or `<instance>/<field>` for accounts. */
 function collectLeaveDates(hr: readonly Person[], accounts: readonly Account[]): { source: string; date: string }[] {
-  const seen = new Map<string, { source: string; date: string }>();
-  const add = (source: string, date: string | null): void => {
-    if (date === null || Number.isNaN(Date.parse(date))) return;
+  // Built only for a person with a leave date (few): at 100k people, a map per person adds up.
+  let seen: Map<string, { source: string; date: string }> | undefined;
+  const add = (source: string, date: string): void => {
+    if (Number.isNaN(Date.parse(date))) return;
     const iso = new Date(date).toISOString();
-    seen.set(`${source}\u0000${iso}`, { source, date: iso });
+    (seen ??= new Map()).set(`${source}\u0000${iso}`, { source, date: iso });
   };
-  for (const p of hr) add(p.source.instance, p.leaveDate);
-  for (const a of accounts) add(`${a.source.instance}/${a.source.connector === 'm365' ? 'employeeLeaveDateTime' : 'leaveDate'}`, a.leaveDate);
-  return [...seen.values()].sort((a, b) => cmp(a.date, b.date) || cmp(a.source, b.source));
+  for (const p of hr) if (p.leaveDate !== null) add(p.source.instance, p.leaveDate);
+  for (const a of accounts) if (a.leaveDate !== null) add(`${a.source.instance}/${a.source.connector === 'm365' ? 'employeeLeaveDateTime' : 'leaveDate'}`, a.leaveDate);
+  return seen === undefined ? [] : [...seen.values()].sort((a, b) => cmp(a.date, b.date) || cmp(a.source, b.source));
 }
 
-function onlyFutureHires(dates: readonly (string | null)[], now: number): boolean {
-  const known = dates.filter((d): d is string => d !== null).map((d) => Date.parse(d)).filter((t) => !Number.isNaN(t));
-  return known.length > 0 && known.every((t) => t > now);
+/** Whether the known hire dates (of the HR records, then the accounts) are all after the run, and there is one. */
+function onlyFutureHires(hr: readonly Person[], accounts: readonly Account[], now: number): boolean {
+  let known = false;
+  for (const d of [hr, accounts]) {
+    for (const { hireDate } of d) {
+      if (hireDate === null) continue;
+      const t = Date.parse(hireDate);
+      if (Number.isNaN(t)) continue;
+      if (t <= now) return false;
+      known = true;
+    }
+  }
+  return known;
 }
 
 function ref(p: Person): string {

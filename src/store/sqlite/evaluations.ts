@@ -4,7 +4,8 @@ import { AgentError } from '../../core/errors.ts';
 import type { EvaluationInput, EvaluationRecord, RunRecord } from '../evidence-store.ts';
 import { evaluationMeta, parseInput } from './inputs.ts';
 import { insertInventories } from './inventories.ts';
-import { resultsHashOfJson } from './results-hash.ts';
+import { storedResultsJson, storeEvaluationResults } from './json-blobs.ts';
+import { resultsHashOfResultJsons } from './results-hash.ts';
 import { describeRun, isSealedStatus, RUN_SELECT, SEALED_SQL, toRunRecord } from './rows.ts';
 import type { RunRow } from './rows.ts';
 import type { RunReader } from './run-reader.ts';
@@ -26,7 +27,8 @@ interface EvaluationRow {
 export function recordEvaluation(db: Database, reader: RunReader, runId: number, input: EvaluationInput): EvaluationRecord {
   const meta = parseInput(evaluationMeta, input, `evaluation of run ${runId}`);
   const results = validateResults(input.results, runId);
-  const resultsJson = canonicalJson(results);
+  // One text per rule, stored once by content: an unchanged rule's result is not stored again.
+  const resultJsons = results.map((r) => canonicalJson(r));
   return db.transaction(() => {
     const run = reader.requireHeader(runId);
     if (!isSealedStatus(run.status) || run.manifest_hash === null) {
@@ -36,10 +38,12 @@ export function recordEvaluation(db: Database, reader: RunReader, runId: number,
           : 'it was interrupted, so it is not evidence; run a new collection (`evidentia collect`) and evaluate that';
       throw new AgentError('store_failed', `Cannot record an evaluation of ${describeRun(run)}: ${why}.`);
     }
-    const hash = resultsHashOfJson({ runManifestHash: run.manifest_hash, evaluatedAt: meta.evaluatedAt, paramsDigest: meta.paramsDigest, resultsJson });
+    const hash = resultsHashOfResultJsons({ runManifestHash: run.manifest_hash, evaluatedAt: meta.evaluatedAt, paramsDigest: meta.paramsDigest, resultJsons });
+    // '' = the results are in evaluation_results (008-content-dedup.sql); older rows hold them inline.
     const { lastInsertRowid } = db
-      .prepare('INSERT INTO evaluations (run_id, evaluated_at, params_digest, results_json, results_hash) VALUES (?, ?, ?, ?, ?)')
-      .run(runId, meta.evaluatedAt, meta.paramsDigest, resultsJson, hash);
+      .prepare(`INSERT INTO evaluations (run_id, evaluated_at, params_digest, results_json, results_hash) VALUES (?, ?, ?, '', ?)`)
+      .run(runId, meta.evaluatedAt, meta.paramsDigest, hash);
+    storeEvaluationResults(db, Number(lastInsertRowid), resultJsons);
     if (input.inventories) insertInventories(db, { id: Number(lastInsertRowid), runId, org: run.org, resultsHash: hash }, input.inventories);
     return { id: Number(lastInsertRowid), runId, evaluatedAt: meta.evaluatedAt, paramsDigest: meta.paramsDigest, resultsHash: hash, results };
   }).immediate();
@@ -55,7 +59,7 @@ export function latestEvaluation(db: Database, runId: number): EvaluationRecord 
     evaluatedAt: row.evaluated_at,
     paramsDigest: row.params_digest,
     resultsHash: row.results_hash,
-    results: parseStored(ruleResults, row.results_json, `Run ${runId}: the stored results of evaluation ${row.id}`),
+    results: parseStored(ruleResults, storedResultsJson(db, row.id, row.results_json), `Run ${runId}: the stored results of evaluation ${row.id}`),
   };
 }
 

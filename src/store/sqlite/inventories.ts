@@ -1,9 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import { canonicalJson, sha256Hex } from '../../core/canonical-json.ts';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../core/canonical-json.ts';
 import { AgentError } from '../../core/errors.ts';
 import { INVENTORY_KINDS, INVENTORY_SCHEMAS, runInventories } from '../../inventory/inventory-schema.ts';
 import type { InventoryKind, RunInventories } from '../../inventory/inventory-schema.ts';
 import { describeIssues } from './inputs.ts';
+import { inventoryJson, storeJsonBlob } from './json-blobs.ts';
 import { parseStored } from './validate.ts';
 
 /**
@@ -24,26 +26,56 @@ export interface InventoryRowHashInput {
 
 export function inventoryRowHash(input: InventoryRowHashInput): string {
   const { evaluationId, kind, resultsHash, json, previous } = input;
-  return sha256Hex(canonicalJson({ evaluationId, kind, resultsHash, json, previous }));
+  // The same bytes as sha256Hex(canonicalJson({ evaluationId, kind, resultsHash, json, previous })),
+  // without building that text: `json` is up to ~50 MB at 100k users, and escaping it whole would
+  // hold another copy of it (twice as large when it has any non-Latin-1 character).
+  const hash = createHash('sha256').update(`{"evaluationId":${canonicalJson(evaluationId)},"json":"`);
+  for (let at = 0; at < json.length; ) {
+    let end = Math.min(at + CHUNK, json.length);
+    // Never split a surrogate pair: JSON.stringify escapes a lone half, which the whole text would not.
+    if (end < json.length && isHighSurrogate(json.charCodeAt(end - 1))) end++;
+    const quoted = JSON.stringify(json.slice(at, end));
+    hash.update(quoted.slice(1, -1));
+    at = end;
+  }
+  return hash.update(`","kind":${canonicalJson(kind)},"previous":${canonicalJson(previous)},"resultsHash":${canonicalJson(resultsHash)}}`).digest('hex');
 }
 
-/** Validates and inserts every kind; the caller holds the write transaction. */
+const CHUNK = 1 << 20;
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+const inventoryHead = runInventories.pick({ org: true, runId: true, asOf: true });
+
+/**
+ * Validates and inserts every kind; the caller holds the write transaction. Kind by kind, so only
+ * one kind's validated copy and text are alive at a time (at 100k users the accounts inventory
+ * alone is ~50 MB of JSON).
+ */
 export function insertInventories(db: Database, evaluation: { id: number; runId: number; org: string; resultsHash: string }, value: RunInventories): void {
-  const parsed = runInventories.safeParse(value);
-  if (!parsed.success) {
-    throw new AgentError('internal', `Inventories of run ${evaluation.runId} do not match the inventory schema: ${describeIssues(parsed.error)}`, { cause: parsed.error });
+  const head = inventoryHead.safeParse(value);
+  if (!head.success) {
+    throw new AgentError('internal', `Inventories of run ${evaluation.runId} do not match the inventory schema: ${describeIssues(head.error)}`, { cause: head.error });
   }
-  const inv = parsed.data;
+  const inv = head.data;
   if (inv.runId !== evaluation.runId || inv.org !== evaluation.org) {
     throw new AgentError('internal', `Inventories built for run ${inv.runId} (org ${inv.org}) cannot be stored with an evaluation of run ${evaluation.runId} (org ${evaluation.org}).`);
   }
-  const insert = db.prepare('INSERT INTO inventories (evaluation_id, kind, json, sha256, previous_sha256) VALUES (?, ?, ?, ?, ?)');
+  // The content is stored once (008-content-dedup.sql); the row keeps '' and the row hash still covers the content's text.
+  const insert = db.prepare(`INSERT INTO inventories (evaluation_id, kind, json, blob_id, sha256, previous_sha256) VALUES (?, ?, '', ?, ?, ?)`);
   // Read inside the caller's IMMEDIATE transaction, so two writers cannot chain to the same row.
   let previous = db.prepare<[], string>('SELECT sha256 FROM inventories ORDER BY id DESC LIMIT 1').pluck().get() ?? null;
   for (const kind of INVENTORY_KINDS) {
-    const json = canonicalJson(inv[kind]);
+    // A kind that does not validate throws inside the caller's transaction: nothing of the evaluation stays.
+    const parsed = INVENTORY_SCHEMAS[kind].safeParse(value[kind]);
+    if (!parsed.success) {
+      throw new AgentError('internal', `Inventories of run ${evaluation.runId} do not match the inventory schema: ${kind}: ${describeIssues(parsed.error)}`, { cause: parsed.error });
+    }
+    const json = canonicalJson(parsed.data);
     const sha256 = inventoryRowHash({ evaluationId: evaluation.id, kind, resultsHash: evaluation.resultsHash, json, previous });
-    insert.run(evaluation.id, kind, json, sha256, previous);
+    insert.run(evaluation.id, kind, storeJsonBlob(db, json), sha256, previous);
     previous = sha256;
   }
 }
@@ -55,6 +87,8 @@ interface LoadRow {
   previous_sha256: string | null;
   /** The sha256 of the row stored just before this one, null for the very first row. */
   before: string | null;
+  blob_id: number | null;
+  blob_json: string | null;
 }
 
 /**
@@ -71,19 +105,21 @@ export function loadInventories(db: Database, evaluationId: number): RunInventor
   if (!head) throw new AgentError('not_found', `evaluation ${evaluationId} does not exist; \`evidentia results --json\` shows the stored evaluations`);
   const rows = db
     .prepare<[number], LoadRow>(
-      `SELECT i.kind, i.json, i.sha256, i.previous_sha256,
+      `SELECT i.kind, i.json, i.sha256, i.previous_sha256, i.blob_id, b.json AS blob_json,
               (SELECT p.sha256 FROM inventories p WHERE p.id < i.id ORDER BY p.id DESC LIMIT 1) AS before
-       FROM inventories i WHERE i.evaluation_id = ? ORDER BY i.kind`,
+       FROM inventories i LEFT JOIN json_blobs b ON b.id = i.blob_id WHERE i.evaluation_id = ? ORDER BY i.kind`,
     )
     .all(evaluationId);
   if (rows.length === 0) return null;
-  const byKind = new Map(rows.map((r) => [r.kind, r.json]));
+  // Content stored once by hash (008-content-dedup.sql) or inline (before it): the row hash covers the text either way.
+  const byKind = new Map(rows.map((r) => [r.kind, inventoryJson(r, `The ${r.kind} inventory of evaluation ${evaluationId} (run ${head.run_id})`)]));
   const missing = INVENTORY_KINDS.find((kind) => !byKind.has(kind));
   if (missing !== undefined) {
     throw new AgentError('store_failed', `The ${missing} inventory of evaluation ${evaluationId} (run ${head.run_id}) is missing although its other inventories are stored; the database was changed outside Evidentia. Run \`evidentia verify\`.`);
   }
   for (const row of rows) {
-    const changed = inventoryRowHash({ evaluationId, kind: row.kind, resultsHash: head.results_hash, json: row.json, previous: row.previous_sha256 }) !== row.sha256;
+    const json = byKind.get(row.kind)!;
+    const changed = inventoryRowHash({ evaluationId, kind: row.kind, resultsHash: head.results_hash, json, previous: row.previous_sha256 }) !== row.sha256;
     if (changed || row.previous_sha256 !== row.before) {
       throw new AgentError(
         'store_failed',

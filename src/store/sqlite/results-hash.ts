@@ -24,10 +24,26 @@ export function resultsHash(input: ResultsHashInput): string {
  * Canonical key order is evaluatedAt < paramsDigest < results < runManifestHash.
  */
 export function resultsHashOfJson(input: Omit<ResultsHashInput, 'results'> & { resultsJson: string }): string {
-  const { runManifestHash, evaluatedAt, paramsDigest, resultsJson } = input;
-  return createHash('sha256')
-    .update(`{"evaluatedAt":${canonicalJson(evaluatedAt)},"paramsDigest":${canonicalJson(paramsDigest)},"results":`)
-    .update(resultsJson)
-    .update(`,"runManifestHash":${canonicalJson(runManifestHash)}}`)
-    .digest('hex');
+  const { resultsJson, ...rest } = input;
+  return resultsHashOfParts({ ...rest, resultJsons: null, resultsJson });
+}
+
+/**
+ * The same hash again, from each result's canonical JSON (the array's text is '[' + them
+ * comma-joined + ']'), without building that array text: results are stored one per rule.
+ */
+export function resultsHashOfResultJsons(input: Omit<ResultsHashInput, 'results'> & { resultJsons: readonly string[] }): string {
+  return resultsHashOfParts({ ...input, resultsJson: null });
+}
+
+function resultsHashOfParts(input: Omit<ResultsHashInput, 'results'> & { resultsJson: string | null; resultJsons: readonly string[] | null }): string {
+  const { runManifestHash, evaluatedAt, paramsDigest, resultsJson, resultJsons } = input;
+  const hash = createHash('sha256').update(`{"evaluatedAt":${canonicalJson(evaluatedAt)},"paramsDigest":${canonicalJson(paramsDigest)},"results":`);
+  if (resultsJson !== null) hash.update(resultsJson);
+  else {
+    hash.update('[');
+    resultJsons!.forEach((json, i) => hash.update(i === 0 ? json : `,${json}`));
+    hash.update(']');
+  }
+  return hash.update(`,"runManifestHash":${canonicalJson(runManifestHash)}}`).digest('hex');
 }

@@ -117,10 +117,11 @@ describe('verify detects tampering', () => {
   });
 
   it('reports a changed result as results', async () => {
-    tamper(h, `UPDATE evaluations SET results_json = replace(results_json, '"status":"fail"', '"status":"pass"')`);
+    // Results are stored by content (one row per rule, 008-content-dedup.sql).
+    tamper(h, `UPDATE json_blobs SET json = replace(json, '"status":"fail"', '"status":"pass"')`);
     const report = await store.verify();
     expect(report.problems.map((p) => [p.runId, p.kind])).toEqual([[runs[2]!.id, 'results']]);
-    expect(report.problems[0]?.detail).toMatch(/evaluation 1 no longer matches its results hash/);
+    expect(report.problems[0]?.detail).toMatch(/evaluation 1 has result 1 no longer matching its SHA-256/);
     expect(report.evaluationsChecked).toBe(1);
   });
 
@@ -183,11 +184,11 @@ describe('verify detects tampering with stored inventories', () => {
 
   it('names the run, evaluation and inventory whose row was changed', async () => {
     // Someone hides that the leaver still has access.
-    tamper(h, `UPDATE inventories SET json = replace(json, '"still_enabled"', '"removed"') WHERE kind = 'leavers'`);
+    tamper(h, `UPDATE json_blobs SET json = replace(json, '"still_enabled"', '"removed"') WHERE id = (SELECT blob_id FROM inventories WHERE kind = 'leavers')`);
     const report = await store.verify();
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
-      { runId: run.id, org: 'acme', kind: 'inventories', detail: `run ${run.id} (org acme, 2026-11-20T09:00:00Z): the leavers inventory of evaluation ${evaluationId} no longer matches its SHA-256` },
+      { runId: run.id, org: 'acme', kind: 'inventories', detail: `run ${run.id} (org acme, 2026-11-20T09:00:00Z): the leavers inventory of evaluation ${evaluationId} no longer matches its SHA-256 (its stored content was changed)` },
     ]);
   });
 

@@ -6,7 +6,8 @@ import { changedEntitySets, entityProblem, type ChangedEntitySet } from './entit
 import type { RunManifest } from './manifest.ts';
 import { describeRun, isSealedStatus } from './rows.ts';
 import type { RunHeader } from './rows.ts';
-import { resultsHash } from './results-hash.ts';
+import { changedJsonBlobs, checkResultRows, storedResultsJson } from './json-blobs.ts';
+import { resultsHashOfJson } from './results-hash.ts';
 import { checkInventories } from './verify-inventories.ts';
 
 const MAX_LISTED = 100;
@@ -85,8 +86,9 @@ function check(db: Database): VerifyReport {
     }
   }
 
-  const evaluations = checkEvaluations(db, problems);
-  checkInventories(db, problems);
+  const changedContent = changedJsonBlobs(db);
+  const evaluations = checkEvaluations(db, problems, changedContent);
+  checkInventories(db, problems, changedContent);
   // Stable sort: within a run, problems keep the order they were found in.
   problems.sort((a, b) => a.runId - b.runId);
   return {
@@ -228,13 +230,15 @@ function firstDifferentPage(stored: readonly unknown[], rebuilt: RunManifest['pa
   return null;
 }
 
-function checkEvaluations(db: Database, problems: Problem[]): number {
+function checkEvaluations(db: Database, problems: Problem[], changedContent: ReadonlySet<number>): number {
+  // Without results_json: at 100k users an evaluation's results are megabytes, read one at a time below.
   const rows = db
-    .prepare<[], { id: number; run_id: number; evaluated_at: string; params_digest: string; results_json: string; results_hash: string; org: string | null; started_at: string | null; status: string | null; manifest_hash: string | null }>(
-      `SELECT e.*, r.org, r.started_at, r.status, r.manifest_hash
+    .prepare<[], { id: number; run_id: number; evaluated_at: string; params_digest: string; inline: number; results_hash: string; org: string | null; started_at: string | null; status: string | null; manifest_hash: string | null }>(
+      `SELECT e.id, e.run_id, e.evaluated_at, e.params_digest, e.results_json <> '' AS inline, e.results_hash, r.org, r.started_at, r.status, r.manifest_hash
        FROM evaluations e LEFT JOIN runs r ON r.id = e.run_id ORDER BY e.id`,
     )
     .all();
+  const inlineJson = db.prepare<[number], string>('SELECT results_json FROM evaluations WHERE id = ?').pluck();
   for (const row of rows) {
     const run = { id: row.run_id, org: row.org ?? '(unknown)', started_at: row.started_at ?? 'unknown start' };
     const say = (what: string): void => {
@@ -248,14 +252,32 @@ function checkEvaluations(db: Database, problems: Problem[]): number {
       say(`belongs to a run that is not sealed (status ${row.status}), but only sealed runs are evaluated`);
       continue;
     }
-    let results: unknown;
+    if (!row.inline) {
+      const content = checkResultRows(db, row.id, changedContent);
+      const changed = content.changed[0];
+      if (content.rows === 0) {
+        say('has no stored results: its result rows were deleted');
+        continue;
+      }
+      if (content.missing.length > 0) {
+        say(`has lost result ${content.missing[0]! + 1}: its stored content was deleted`);
+        continue;
+      }
+      if (changed) {
+        const shared = changed.sharedWith.length > 0 ? ` (the same stored result is also used by evaluation ${changed.sharedWith.join(', evaluation ')})` : '';
+        say(`has result ${changed.ordinal + 1} no longer matching its SHA-256 ${short(changed.hash)}${shared}`);
+        continue;
+      }
+    }
+    const json = storedResultsJson(db, row.id, row.inline ? (inlineJson.get(row.id) ?? '') : '');
     try {
-      results = JSON.parse(row.results_json);
+      JSON.parse(json);
     } catch {
       say('has results that are not readable JSON');
       continue;
     }
-    const recomputed = resultsHash({ runManifestHash: row.manifest_hash, evaluatedAt: row.evaluated_at, paramsDigest: row.params_digest, results });
+    // Over the stored text, exactly as it was hashed when it was written (canonical JSON).
+    const recomputed = resultsHashOfJson({ runManifestHash: row.manifest_hash, evaluatedAt: row.evaluated_at, paramsDigest: row.params_digest, resultsJson: json });
     if (recomputed !== row.results_hash) say('no longer matches its results hash');
   }
   return rows.length;
