@@ -22,14 +22,21 @@ interface Row {
   id: number;
   evaluation_id: number;
   kind: string;
+  /** The content: in json_blobs since 008-content-dedup.sql (the row keeps ''), inline before. */
   json: string;
+  blob_id: number | null;
   sha256: string;
   previous_sha256: string | null;
 }
 const rowsOf = (storePath: string): Row[] => {
   const db = new Database(storePath, { readonly: true });
   try {
-    return db.prepare<[], Row>('SELECT id, evaluation_id, kind, json, sha256, previous_sha256 FROM inventories ORDER BY id').all();
+    return db
+      .prepare<[], Row>(
+        `SELECT i.id, i.evaluation_id, i.kind, coalesce(b.json, i.json) AS json, i.blob_id, i.sha256, i.previous_sha256
+         FROM inventories i LEFT JOIN json_blobs b ON b.id = i.blob_id ORDER BY i.id`,
+      )
+      .all();
   } finally {
     db.close();
   }
@@ -58,11 +65,11 @@ describe('the population CSVs of an export rest on the stored inventories', () =
 
   it('refuses to export when a stored inventory row was changed, and writes nothing', async () => {
     const leavers = rowsOf(fx.storePath).filter((r) => r.kind === 'leavers').at(-1)!;
-    tamper(fx.storePath, `UPDATE inventories SET json = replace(json, 'lee@contoso.com', 'someone-else@contoso.com') WHERE id = ?`, leavers.id);
+    tamper(fx.storePath, `UPDATE json_blobs SET json = replace(json, 'lee@contoso.com', 'someone-else@contoso.com') WHERE id = ?`, leavers.blob_id);
     const out = join(fx.dir, 'changed');
     await expect(fx.exportTo(out)).rejects.toMatchObject({ code: 'store_failed', message: expect.stringContaining(`The leavers inventory of evaluation ${leavers.evaluation_id} (run 6) no longer matches its SHA-256`) });
     await expect(readFile(join(out, 'manifest.json'))).rejects.toThrow();
-    tamper(fx.storePath, 'UPDATE inventories SET json = ? WHERE id = ?', leavers.json, leavers.id);
+    tamper(fx.storePath, 'UPDATE json_blobs SET json = ? WHERE id = ?', leavers.json, leavers.blob_id);
   });
 
   it('refuses to export when a row was re-hashed but no longer follows the row stored before it', async () => {

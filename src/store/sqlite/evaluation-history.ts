@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { EvaluationRecord } from '../evidence-store.ts';
+import { storedResultsJson } from './json-blobs.ts';
 import { parseStored, ruleResults } from './validate.ts';
 
 interface Row {
@@ -22,6 +23,7 @@ export function listEvaluations(db: Database, runId: number): EvaluationRecord[]
       evaluatedAt: row.evaluated_at,
       paramsDigest: row.params_digest,
       resultsHash: row.results_hash,
-      results: parseStored(ruleResults, row.results_json, `Run ${runId}: the stored results of evaluation ${row.id}`),
+      // Inline before 008-content-dedup.sql, per-rule content rows after it.
+      results: parseStored(ruleResults, storedResultsJson(db, row.id, row.results_json), `Run ${runId}: the stored results of evaluation ${row.id}`),
     }));
 }
