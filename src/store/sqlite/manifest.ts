@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { RunRecord, RunStatus } from '../evidence-store.ts';
-import { runEntityRows } from './entity-sets.ts';
+import { digestJsonArray, runEntityRows } from './entity-sets.ts';
 import { derivedStreams } from './checkpoints.ts';
 
 /**
@@ -109,25 +108,12 @@ export function manifestPages(db: Database, runId: number): ManifestPage[] {
 export function entitiesDigest(db: Database, runId: number): string {
   // Schema 1 rows or schema 2 entity sets: the same text is hashed either way (entity-sets.ts).
   const rows = runEntityRows(db, runId);
-  return digestArray(rows, (r) => `{"connector":${JSON.stringify(r.connector)},"entity":${r.json},"instance":${JSON.stringify(r.instance)},"stream":${JSON.stringify(r.stream)}}`);
+  return digestJsonArray(rows, (r) => `{"connector":${JSON.stringify(r.connector)},"entity":${r.json},"instance":${JSON.stringify(r.instance)},"stream":${JSON.stringify(r.stream)}}`);
 }
 
 export function outcomesDigest(db: Database, runId: number): string {
   const rows = db
     .prepare<[number], { json: string }>('SELECT json FROM stream_outcomes WHERE run_id = ? ORDER BY instance, stream')
     .iterate(runId);
-  return digestArray(rows, (r) => r.json);
-}
-
-function digestArray<T>(rows: Iterable<T>, element: (row: T) => string): string {
-  const hash = createHash('sha256');
-  hash.update('[');
-  let first = true;
-  for (const row of rows) {
-    if (!first) hash.update(',');
-    hash.update(element(row));
-    first = false;
-  }
-  hash.update(']');
-  return hash.digest('hex');
+  return digestJsonArray(rows, (r) => r.json);
 }
