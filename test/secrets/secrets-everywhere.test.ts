@@ -16,7 +16,7 @@ import { startFaultProxy, type FaultProxy } from '../fault/fault-proxy.ts';
  * Google service-account key, AWS secret key and session token, BambooHR API key), a real
  * `evidentia collect` at debug log level through injected failures (401, 403, 500), then a search
  * of stdout, stderr and every byte of the database (with -wal/-shm) for each secret and its obvious
- * transforms. Each vendor sits behind a recording proxy: bearer tokens must reach only the host
+ * transforms, and of every file of the signed export package made from that store. Each vendor sits behind a recording proxy: bearer tokens must reach only the host
  * that issued them. The database files must be owner-only.
  */
 const M365_SECRET = 'ev~M365-S3cr3t-CANARY-7f3a9c1e5b';
@@ -26,6 +26,8 @@ const BAMBOO_KEY = 'bamboo0canary0api0key0f00dfeedbeef0123456789';
 
 let dir: string;
 let result: CliResult;
+/** `keys init` and `export` after the collect: an auditor's package must hold no secret either. */
+let exported: CliResult[] = [];
 let graph: GraphDouble;
 let google: DirectoryDouble;
 let aws: AwsDouble;
@@ -105,7 +107,17 @@ beforeAll(async () => {
     cwd: dir,
     env: { SEC_M365: M365_SECRET, SEC_GOOGLE: googleKeyJson, SEC_AWS_ID: aws.accessKeyId, SEC_AWS_SECRET: AWS_SECRET, SEC_AWS_SESSION: AWS_SESSION, SEC_BAMBOO: BAMBOO_KEY, ...(aws.externalId ? { SEC_AWS_EXTERNAL: aws.externalId } : {}) },
   });
-}, 120_000);
+  const today = new Date().toISOString().slice(0, 10);
+  exported = [
+    await runCli(['keys', 'init', '-c', 'secrets.yaml'], { cwd: dir }),
+    await runCli(['export', '-c', 'secrets.yaml', '--org', 'acme', '--from', '2020-01-01', '--to', today, '--out', 'audit'], { cwd: dir }),
+  ];
+}, 180_000);
+
+async function filesBelow(root: string): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
 
 afterAll(async () => {
   await Promise.all(Object.values(proxies).map((p) => p.close()));
@@ -128,7 +140,12 @@ describe('secrets everywhere', () => {
       ['stdout', result.stdout],
       ['stderr', result.stderr],
       ...(await Promise.all(files.map(async (f) => [f, (await readFile(join(dir, f))).toString('latin1')] as [string, string]))),
+      ...exported.flatMap((r, i): [string, string][] => [[`export step ${i} stdout`, r.stdout], [`export step ${i} stderr`, r.stderr]]),
+      ...(await Promise.all((await filesBelow(join(dir, 'audit'))).map(async (f) => [f, (await readFile(f)).toString('latin1')] as [string, string]))),
     ];
+    // The export ran, and its population lists hold tenant data (so the search below means something).
+    expect(exported.map((r) => r.code), exported.map((r) => r.stderr).join('\n')).toEqual([0, 0]);
+    expect(haystacks.some(([where, text]) => where.endsWith('accounts.csv') && text.includes(m365UserUpn()))).toBe(true);
     // Control: the files are searchable as stored (a user's address from the raw pages is found).
     const upn = m365UserUpn();
     expect(haystacks.some(([where, text]) => where.startsWith('secrets.db') && text.includes(upn)), `control ${upn}`).toBe(true);
