@@ -11,7 +11,7 @@ import type { RunRow } from './rows.ts';
 import type { RunReader } from './run-reader.ts';
 import { parseStored, ruleResults, validateResults } from './validate.ts';
 
-interface EvaluationRow {
+export interface EvaluationRow {
   id: number;
   run_id: number;
   evaluated_at: string;
@@ -52,14 +52,18 @@ export function recordEvaluation(db: Database, reader: RunReader, runId: number,
 /** The newest evaluation of a run, or null (also for an unknown run). */
 export function latestEvaluation(db: Database, runId: number): EvaluationRecord | null {
   const row = db.prepare<[number], EvaluationRow>('SELECT * FROM evaluations WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId);
-  if (!row) return null;
+  return row ? toEvaluationRecord(db, row) : null;
+}
+
+/** A stored evaluation row as a record; its results are inline (before 008-content-dedup.sql) or per-rule content rows. */
+export function toEvaluationRecord(db: Database, row: EvaluationRow): EvaluationRecord {
   return {
     id: row.id,
     runId: row.run_id,
     evaluatedAt: row.evaluated_at,
     paramsDigest: row.params_digest,
     resultsHash: row.results_hash,
-    results: parseStored(ruleResults, storedResultsJson(db, row.id, row.results_json), `Run ${runId}: the stored results of evaluation ${row.id}`),
+    results: parseStored(ruleResults, storedResultsJson(db, row.id, row.results_json), `Run ${row.run_id}: the stored results of evaluation ${row.id}`),
   };
 }
 
