@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -11,6 +11,7 @@ import { evaluateStoredRun } from '../evaluate/evaluate-run.ts';
 import { createAccount, createMfa, createOutcome, createRoleAssignment } from '../evaluate/test-factories.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
+import { readPackage } from './package-reader.ts';
 import { initSigningKeys, loadSigningKey, type SigningKey } from './signing-keys.ts';
 import { writeExportPackage, type ExportSummary, type PdfRenderer } from './write-package.ts';
 
@@ -117,4 +118,15 @@ export async function buildExportFixture(): Promise<ExportFixture> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A fresh folder copy of the package folder `from`, for a test to tamper with. */
+export async function copyPackage(from: string, to: string): Promise<string> {
+  await rm(to, { recursive: true, force: true });
+  await mkdir(to);
+  for (const p of (await readPackage(from)).paths) {
+    await mkdir(join(to, p, '..'), { recursive: true });
+    await writeFile(join(to, p), await readFile(join(from, p)));
+  }
+  return to;
 }

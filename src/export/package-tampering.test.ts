@@ -1,7 +1,7 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExportFixture, type ExportFixture } from './export-test-fixtures.ts';
+import { buildExportFixture, copyPackage, type ExportFixture } from './export-test-fixtures.ts';
 import { readPackage } from './package-reader.ts';
 import { verifyPackage } from './verify-package.ts';
 
@@ -16,16 +16,7 @@ describe('a tampered package', () => {
   }, 30_000);
   afterAll(async () => fx.cleanup());
 
-  const copy = async (name: string): Promise<string> => {
-    const to = join(fx.dir, name);
-    await rm(to, { recursive: true, force: true });
-    await mkdir(to);
-    for (const p of (await readPackage(out)).paths) {
-      await mkdir(join(to, p, '..'), { recursive: true });
-      await writeFile(join(to, p), await readFile(join(out, p)));
-    }
-    return to;
-  };
+  const copy = (name: string): Promise<string> => copyPackage(out, join(fx.dir, name));
   const editManifest = async (name: string, edit: (text: string) => string): Promise<string> => {
     const dir = await copy(name);
     const file = join(dir, 'manifest.json');

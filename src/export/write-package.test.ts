@@ -1,16 +1,16 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex as sha256 } from '../core/canonical-json.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
-import { buildExportFixture, type ExportFixture } from './export-test-fixtures.ts';
+import { buildExportFixture, copyPackage, type ExportFixture } from './export-test-fixtures.ts';
 import { packageManifest, signManifest } from './package-manifest.ts';
 import { readPackage } from './package-reader.ts';
 import { exportResults } from './results-format.ts';
 import { verifyPackage } from './verify-package.ts';
 import { PRIVATE_KEY_FILE } from './signing-keys.ts';
 
-const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 describe('export package', () => {
   let fx: ExportFixture;
@@ -22,16 +22,7 @@ describe('export package', () => {
   }, 30_000);
   afterAll(async () => fx.cleanup());
 
-  const copy = async (name: string): Promise<string> => {
-    const to = join(fx.dir, name);
-    await rm(to, { recursive: true, force: true });
-    await mkdir(to);
-    for (const p of (await readPackage(out)).paths) {
-      await mkdir(join(to, p, '..'), { recursive: true });
-      await writeFile(join(to, p), await readFile(join(out, p)));
-    }
-    return to;
-  };
+  const copy = (name: string): Promise<string> => copyPackage(out, join(fx.dir, name));
 
   it('holds the reports, the run manifests and evaluations of the sealed runs in the period, and the public key but never the private one', async () => {
     const pkg = await readPackage(out);
