@@ -4,7 +4,7 @@ import type { AccountClass, SnapshotView } from '../src/evaluate/snapshot-view.t
 import { createMfaLookup, instancesWithMfaData } from './mfa-lookup.ts';
 import { describeExcluded, formatPercent, formatThreshold, join, plural, sum } from './measure.ts';
 import { ratioVerdict as verdict } from './measure.ts';
-import { ownerLabel } from './cloud-account.ts';
+import { tallyHumanAccounts } from './account-tally.ts';
 
 export const mfaCoverageParams = z
   .object({
@@ -101,42 +101,24 @@ export const mfaCoverage: Rule<MfaCoverageParams> = {
 function measure(view: SnapshotView): { tallies: Map<string, Tally>; subjects: ResultSubject[] } {
   const mfaFor = createMfaLookup(view);
   const withMfaData = instancesWithMfaData(view);
-  const tallies = new Map<string, Tally>();
-  const tally = (instance: string): Tally => {
-    let t = tallies.get(instance);
-    if (!t) {
-      t = { instance, humans: 0, withMfa: 0, excluded: new Map(), hasMfaData: withMfaData.has(instance), unreported: 0 };
-      tallies.set(instance, t);
-    }
-    return t;
-  };
-  // Every instance that collects accounts shows in the breakdown, even one with no human accounts.
-  for (const o of view.outcomes) if (o.entity === 'account') tally(o.instance);
-
-  const subjects: ResultSubject[] = [];
-  for (const account of view.entities('account')) {
-    const t = tally(account.source.instance);
-    const subject = { ref: account.key, label: ownerLabel(account), instance: t.instance };
-    const cls = view.accountClass(account);
-    if (cls.class !== 'human') {
-      t.excluded.set(cls.class, (t.excluded.get(cls.class) ?? 0) + 1);
-      subjects.push({ ...subject, status: 'excluded', why: `not counted: ${cls.why}` });
-      continue;
-    }
-    // A source that cannot see MFA for some of its accounts (IAM Identity Center users) says so;
-    // such an account is unknown, neither a pass nor a failure, and keeps the result from passing.
-    if (account.attributes['mfaReported'] === false) {
-      t.unreported += 1;
-      subjects.push({ ...subject, status: 'not_evaluable', why: 'the source does not report MFA for this kind of account' });
-      continue;
-    }
-    t.humans += 1;
-    if (!t.hasMfaData) continue; // the instance is reported as not measured as a whole
-    const mfa = mfaFor(account);
-    if (mfa?.registered) t.withMfa += 1;
-    else subjects.push({ ...subject, status: 'fail', why: mfa ? 'no MFA method registered' : 'no MFA registration record for this account' });
-  }
-  return { tallies, subjects };
+  return tallyHumanAccounts<Tally>(view, {
+    create: (instance) => ({ instance, humans: 0, withMfa: 0, excluded: new Map(), hasMfaData: withMfaData.has(instance), unreported: 0 }),
+    excludedWhy: (cls) => `not counted: ${cls.why}`,
+    onHuman: (account, t, subject, subjects) => {
+      // A source that cannot see MFA for some of its accounts (IAM Identity Center users) says so;
+      // such an account is unknown, neither a pass nor a failure, and keeps the result from passing.
+      if (account.attributes['mfaReported'] === false) {
+        t.unreported += 1;
+        subjects.push({ ...subject, status: 'not_evaluable', why: 'the source does not report MFA for this kind of account' });
+        return;
+      }
+      t.humans += 1;
+      if (!t.hasMfaData) return; // the instance is reported as not measured as a whole
+      const mfa = mfaFor(account);
+      if (mfa?.registered) t.withMfa += 1;
+      else subjects.push({ ...subject, status: 'fail', why: mfa ? 'no MFA method registered' : 'no MFA registration record for this account' });
+    },
+  });
 }
 
 function instanceBreakdown(t: Tally, threshold: number): ResultBreakdown {

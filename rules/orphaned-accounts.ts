@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Account } from '../src/core/model.ts';
-import type { ResultBreakdown, ResultSubject, Rule, RuleVerdict } from '../src/core/rule.ts';
+import type { ResultBreakdown, Rule, RuleVerdict } from '../src/core/rule.ts';
 import type { AccountClass, PersonView, SnapshotView } from '../src/evaluate/snapshot-view.ts';
-import { ownerLabel } from './cloud-account.ts';
+import { tallyHumanAccounts } from './account-tally.ts';
 import { describeExcluded, join, plural, sum } from './measure.ts';
 
 export const orphanedAccountsParams = z.object({}).strict();
@@ -64,36 +64,23 @@ const WHY_EXCLUDED: Partial<Record<AccountClass, string>> = {
 function judge(view: SnapshotView): RuleVerdict {
   const hr = [...new Set(view.outcomes.filter((o) => o.entity === 'person').map((o) => o.instance))].sort().join(', ');
   const unmatched = new Map(view.unmatchedAccounts().map((u) => [u.account, u.why] as const));
-  const tallies = new Map<string, Tally>();
-  const tally = (instance: string): Tally => {
-    let t = tallies.get(instance);
-    if (!t) tallies.set(instance, (t = { instance, checked: 0, orphaned: 0, leavers: 0, excluded: new Map() }));
-    return t;
-  };
-  for (const o of view.outcomes) if (o.entity === 'account') tally(o.instance);
-
-  const subjects: ResultSubject[] = [];
-  for (const account of view.entities('account')) {
-    const t = tally(account.source.instance);
-    const subject = { ref: account.key, label: ownerLabel(account), instance: t.instance };
-    const cls = view.accountClass(account);
-    if (cls.class !== 'human') {
-      t.excluded.set(cls.class, (t.excluded.get(cls.class) ?? 0) + 1);
-      subjects.push({ ...subject, status: 'excluded', why: `not checked: ${cls.why}${WHY_EXCLUDED[cls.class] ?? ''}` });
-      continue;
-    }
-    const person = view.personOf(account);
-    const why = orphanWhy(account, person, unmatched.get(account), hr);
-    if (why === 'leaver') {
-      t.leavers += 1;
-      subjects.push({ ...subject, status: 'excluded', why: `not checked: ${leftWords(person!)}; leaver-access reports accounts of people who left` });
-      continue;
-    }
-    t.checked += 1;
-    if (why === null) continue;
-    t.orphaned += 1;
-    subjects.push({ ...subject, status: 'fail', why });
-  }
+  const { tallies, subjects } = tallyHumanAccounts<Tally>(view, {
+    create: (instance) => ({ instance, checked: 0, orphaned: 0, leavers: 0, excluded: new Map() }),
+    excludedWhy: (cls) => `not checked: ${cls.why}${WHY_EXCLUDED[cls.class] ?? ''}`,
+    onHuman: (account, t, subject, subjects) => {
+      const person = view.personOf(account);
+      const why = orphanWhy(account, person, unmatched.get(account), hr);
+      if (why === 'leaver') {
+        t.leavers += 1;
+        subjects.push({ ...subject, status: 'excluded', why: `not checked: ${leftWords(person!)}; leaver-access reports accounts of people who left` });
+        return;
+      }
+      t.checked += 1;
+      if (why === null) return;
+      t.orphaned += 1;
+      subjects.push({ ...subject, status: 'fail', why });
+    },
+  });
 
   const rows = [...tallies.values()].sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
   const overall: Tally = { instance: 'overall', checked: sum(rows, (t) => t.checked), orphaned: sum(rows, (t) => t.orphaned), leavers: sum(rows, (t) => t.leavers), excluded: new Map() };
