@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startDemoTenant, type DemoTenant } from '../../fixtures/demo/demo-tenant.ts';
 import { runCli } from '../support/run-cli.ts';
+import { until } from '../support/until.ts';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { RunRecord, VerifyReport } from '../../src/store/evidence-store.ts';
 
@@ -43,16 +44,6 @@ async function inspect(path: string): Promise<{ runs: RunRecord[]; verify: Verif
     return { runs: await store.listRuns(), verify: await store.verify() };
   } finally {
     await store.close();
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
