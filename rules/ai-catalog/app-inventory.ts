@@ -2,6 +2,7 @@ import type { App, AppGrant } from '../../src/core/model.ts';
 import { outcomeUsableFor } from '../../src/core/stream-outcome.ts';
 import type { SnapshotView } from '../../src/evaluate/snapshot-view.ts';
 import { GOOGLE_CLIENT_PREFIX } from './match-app.ts';
+import { compareCodeUnits as cmp } from '../../src/core/code-unit-order.ts';
 
 /**
  * Every app that holds at least one grant, per connector instance, with its grants. An Entra grant
@@ -88,9 +89,4 @@ function labelOf(app: App | undefined, grant: AppGrant): string {
 
 function compareUses(a: AppUse, b: AppUse): number {
   return cmp(a.instance, b.instance) || cmp(a.label, b.label) || cmp(a.ref, b.ref);
-}
-
-/** Code-unit order, not locale order: results must not depend on the machine's locale. */
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -6,6 +6,7 @@ import type { Connector } from '../core/connector.ts';
 import type { AgentConfig } from '../core/config.ts';
 import { configErrorFromZod } from '../core/config.ts';
 import { AgentError, ConfigError } from '../core/errors.ts';
+import { compareCodeUnits } from '../core/code-unit-order.ts';
 
 const CONNECTORS_DIR = fileURLToPath(new URL('../../connectors/', import.meta.url));
 
@@ -19,7 +20,7 @@ export type ConnectorRegistry = ReadonlyMap<string, Connector<unknown>>;
 export async function loadConnectorRegistry(dir = CONNECTORS_DIR, only?: ReadonlySet<string>): Promise<ConnectorRegistry> {
   const entries = await readdir(dir, { withFileTypes: true });
   const registry = new Map<string, Connector<unknown>>();
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of entries.sort((a, b) => compareCodeUnits(a.name, b.name))) {
     if (!e.isDirectory() || e.name.startsWith('_') || e.name.startsWith('.')) continue;
     // A connector's folder is named after its id (`type:` in the config).
     if (only && !only.has(e.name)) continue;

@@ -9,6 +9,7 @@ import { correlate } from '../identity/correlate.ts';
 import type { Correlation } from '../identity/correlate.ts';
 import type { IdentityOptions } from '../identity/mappings.ts';
 import type { AccountClassification, Availability, DerivedKey, SnapshotView, SourceInfo } from './snapshot-view.ts';
+import { compareCodeUnits as cmp } from '../core/code-unit-order.ts';
 
 export interface BuildViewOptions {
   /** The organisation's `accounts` lists; an `OrganisationConfig` can be passed as is. */
@@ -132,9 +133,4 @@ function distinctSources(outcomes: readonly StreamOutcome[]): readonly SourceInf
 
 function compareOutcomes(a: StreamOutcome, b: StreamOutcome): number {
   return cmp(a.instance, b.instance) || cmp(a.stream, b.stream) || cmp(a.entity, b.entity);
-}
-
-/** Code-unit order, not locale order: the same on every machine. */
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,6 +2,7 @@ import type { RuleResult } from '../core/rule.ts';
 import { MISSED_DAYS_AFTER_HOURS } from '../metrics/thresholds.ts';
 import { CONTROL_CATALOG } from '../../rules/control-catalog.ts';
 import type { ControlSummary } from './results-format.ts';
+import { compareCodeUnits } from '../core/code-unit-order.ts';
 
 const ANNEX_A = 'ISO27001:2022/';
 
@@ -30,7 +31,7 @@ export function annexAControls(rules: readonly { id: string; controls: readonly 
 export function compareControlIds(a: string, b: string): number {
   const pa = a.replace(/^.*A\./, '').split('.').map(Number);
   const pb = b.replace(/^.*A\./, '').split('.').map(Number);
-  return (pa[0]! - pb[0]!) || (pa[1]! - pb[1]!) || a.localeCompare(b);
+  return (pa[0]! - pb[0]!) || (pa[1]! - pb[1]!) || compareCodeUnits(a, b);
 }
 
 /**

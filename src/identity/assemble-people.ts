@@ -3,6 +3,7 @@ import type { PersonView } from '../evaluate/snapshot-view.ts';
 import { hrRefOf } from './anchors.ts';
 import type { Anchor, AnchorIndex } from './anchors.ts';
 import { personStatus } from './person-status.ts';
+import { compareCodeUnits as cmp } from '../core/code-unit-order.ts';
 
 /**
  * Turns the assembled anchors into `PersonView`s: ids, sorted lists, status and conflicts.
@@ -97,8 +98,4 @@ function sharedKeyConflicts(index: AnchorIndex, ids: ReadonlyMap<Anchor, string>
 
 function byRef(a: { source: { instance: string }; key: string }, b: { source: { instance: string }; key: string }): number {
   return cmp(a.source.instance, b.source.instance) || cmp(a.key, b.key);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -8,6 +8,7 @@ import { assemblePeople } from './assemble-people.ts';
 import { createMappingLookup } from './mappings.ts';
 import type { IdentityMapping, IdentityOptions } from './mappings.ts';
 import { createEmailNormaliser, normaliseEmployeeId } from './normalise.ts';
+import { compareCodeUnits as cmp } from '../core/code-unit-order.ts';
 
 /**
  * Links accounts across systems into people. Every link records why it was made; every account
@@ -347,8 +348,4 @@ function refOf(account: Account): string {
 
 function byRef(a: { source: { instance: string }; key: string }, b: { source: { instance: string }; key: string }): number {
   return cmp(a.source.instance, b.source.instance) || cmp(a.key, b.key);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

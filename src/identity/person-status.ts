@@ -1,5 +1,6 @@
 import type { Account, Person } from '../core/model.ts';
 import type { PersonView } from '../evaluate/snapshot-view.ts';
+import { compareCodeUnits as cmp } from '../core/code-unit-order.ts';
 
 /**
  * What the sources together say about whether a person is employed, and where they disagree.
@@ -103,8 +104,4 @@ function when(iso: string): string {
 function days(ms: number): string {
   const d = ms / DAY_MS;
   return d < 2 ? `${Math.round(ms / 3_600_000)} hours` : `${Math.round(d * 10) / 10} days`;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -26,8 +26,3 @@ export function createAccountFacts(view: SnapshotView): AccountFacts {
     },
   };
 }
-
-/** Code-unit order: inventories must not depend on the machine's locale. */
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

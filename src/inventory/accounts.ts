@@ -1,7 +1,8 @@
 import type { Account } from '../core/model.ts';
 import type { SnapshotView } from '../evaluate/snapshot-view.ts';
 import { ownerLabel } from '../../rules/cloud-account.ts';
-import { createAccountFacts, cmp } from './account-facts.ts';
+import { createAccountFacts } from './account-facts.ts';
+import { compareCodeUnits as cmp } from '../core/code-unit-order.ts';
 import type { AccountFacts } from './account-facts.ts';
 import { availabilityOf } from './inventory-availability.ts';
 import type { AccountRow, InventoryOf } from './inventory-schema.ts';

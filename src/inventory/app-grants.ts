@@ -6,7 +6,7 @@ import { readApprovedRegister } from '../../rules/ai-catalog/approved-register.t
 import type { AiCatalog } from '../../rules/ai-catalog/catalog-schema.ts';
 import { createAiAppMatcher } from '../../rules/ai-catalog/match-app.ts';
 import { scopeReach, severityOf } from '../../rules/ai-catalog/scope-reach.ts';
-import { cmp } from './account-facts.ts';
+import { compareCodeUnits as cmp } from '../core/code-unit-order.ts';
 import { availabilityOf } from './inventory-availability.ts';
 import type { AppGrantRow, InventoryOf } from './inventory-schema.ts';
 

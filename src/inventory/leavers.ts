@@ -1,7 +1,7 @@
 import type { PersonView, SnapshotView } from '../evaluate/snapshot-view.ts';
 import { ownerLabel } from '../../rules/cloud-account.ts';
 import { createHoldings } from '../../rules/leaver-holdings.ts';
-import { cmp } from './account-facts.ts';
+import { compareCodeUnits as cmp } from '../core/code-unit-order.ts';
 import { availabilityOf } from './inventory-availability.ts';
 import type { InventoryOf, LeaverRow } from './inventory-schema.ts';
 

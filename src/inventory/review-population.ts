@@ -1,6 +1,7 @@
 import type { SnapshotView } from '../evaluate/snapshot-view.ts';
 import { ownerLabel } from '../../rules/cloud-account.ts';
-import { createAccountFacts, cmp } from './account-facts.ts';
+import { createAccountFacts } from './account-facts.ts';
+import { compareCodeUnits as cmp } from '../core/code-unit-order.ts';
 import type { AccountFacts } from './account-facts.ts';
 import { availabilityOf } from './inventory-availability.ts';
 import type { InventoryOf, ReviewPopulationRow } from './inventory-schema.ts';

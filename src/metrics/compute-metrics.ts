@@ -3,6 +3,7 @@ import { quarterBounds, quarterOf, quartersBetween } from './quarter.ts';
 import type { AppRef, LeaverOutcome, MetricsGap, MetricsReport, QuarterMetrics, RunPoint } from './types.ts';
 
 import { MISSED_DAYS_AFTER_HOURS } from './thresholds.ts';
+import { compareCodeUnits } from '../core/code-unit-order.ts';
 
 export { MISSED_DAYS_AFTER_HOURS };
 
@@ -32,7 +33,7 @@ export function computeMetrics(org: string, period: MetricsPeriod, points: reado
     else if (!inQ.some((r) => r.evaluated)) gaps.push({ kind: 'no_runs', quarter: q, runId: null, rule: null, from: start, to: end, detail: `${q}: ${inQ.length} run(s) but none evaluated, nothing measured` });
     out.push(quarterMetrics(q, inQ, leavers.filter((l) => l.quarter === q)));
   }
-  gaps.sort((a, b) => (a.quarter < b.quarter ? -1 : a.quarter > b.quarter ? 1 : 0) || (a.from ?? '').localeCompare(b.from ?? '') || (a.runId ?? 0) - (b.runId ?? 0));
+  gaps.sort((a, b) => (a.quarter < b.quarter ? -1 : a.quarter > b.quarter ? 1 : 0) || compareCodeUnits(a.from ?? '', b.from ?? '') || (a.runId ?? 0) - (b.runId ?? 0));
   return { org, period, missedDaysAfterHours: MISSED_DAYS_AFTER_HOURS, quarters: out, runs, leavers: [...leavers], gaps };
 }
 
