@@ -102,10 +102,10 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
       let rejudged: ExportedRun['rejudged'];
       if (evaluation) {
         const file = `evaluations/run-${run.id}.json`;
-        await add(file, evaluationText(run, evaluation));
+        await add(file, await evaluationText(store, run, evaluation));
         rejudged = rejudgedOf(evaluations, period);
         if (rejudged) {
-          await add(rejudged.first.file, evaluationText(run, evaluations[0]!));
+          await add(rejudged.first.file, await evaluationText(store, run, evaluations[0]!));
           rejudgedGaps.push({ kind: 'rejudged', runId: run.id, from: run.startedAt, to: run.finishedAt, detail: describeRejudged(run.id, rejudged, evaluation) });
         }
         exportedEvaluation = { id: evaluation.id, evaluatedAt: evaluation.evaluatedAt, paramsDigest: evaluation.paramsDigest, resultsHash: evaluation.resultsHash, file, rules: evaluation.results.map(summaryOf) };
@@ -183,9 +183,13 @@ export async function writeExportPackage(opts: ExportOptions): Promise<ExportSum
   }
 }
 
-/** Exactly what the results hash covers, so an auditor recomputes it with sha256 alone; refuses an evaluation changed in the store. */
-function evaluationText(run: SealedRun, evaluation: EvaluationRecord): string {
-  const text = canonicalJson({ runManifestHash: run.manifestHash, evaluatedAt: evaluation.evaluatedAt, paramsDigest: evaluation.paramsDigest, results: evaluation.results });
+/**
+ * Exactly what the results hash covers, as stored (an evaluation written by an older Evidentia lacks
+ * fields added since), so an auditor recomputes it with sha256 alone; refuses an evaluation changed
+ * in the store.
+ */
+async function evaluationText(store: EvidenceStore, run: SealedRun, evaluation: EvaluationRecord): Promise<string> {
+  const text = await store.getEvaluationText(evaluation.id);
   if (sha256Hex(text) !== evaluation.resultsHash) {
     throw new AgentError('store_failed', `run ${run.id}: evaluation ${evaluation.id} no longer matches its results hash; run \`evidentia verify\` before exporting`);
   }

@@ -144,6 +144,11 @@ export function describeEvidenceStoreContract(name: string, createHarness: () =>
       expect(second.id).toBeGreaterThan(first.id);
       expect(await store.latestEvaluation(run.id)).toEqual(second);
       expect(await store.latestEvaluation(running.id)).toBeNull();
+      // Handed over exactly as hashed, for export.
+      const text = await store.getEvaluationText(first.id);
+      expect(sha256Hex(text)).toBe(first.resultsHash);
+      expect(JSON.parse(text)).toEqual({ runManifestHash: run.manifestHash, ...input });
+      await rejection(store.getEvaluationText(second.id + 100), 'not_found');
     });
 
     it('stores inventories with their evaluation and loads them back; none for an evaluation stored without', async () => {

@@ -47,6 +47,13 @@ export interface EvidenceStore {
    * and auditors: the chain is only checkable outside Evidentia if the manifests can be handed over.
    */
   getManifest(runId: number): Promise<string | null>;
+  /**
+   * An evaluation exactly as its results hash covers it (canonical JSON of run manifest hash, time,
+   * parameters digest and the results as stored, so `sha256(text) === resultsHash`). Not rebuilt
+   * from the parsed results: those gain the defaults of fields added since the evaluation was
+   * written, which would no longer match its hash. Throws `not_found` for an unknown evaluation.
+   */
+  getEvaluationText(evaluationId: number): Promise<string>;
   /** The stored bytes of a page body by its SHA-256 (as listed in a manifest); null if not stored or pruned. */
   readPageBody(hash: string): Promise<Uint8Array | null>;
   /**

@@ -36,14 +36,29 @@ export function resultsHashOfResultJsons(input: Omit<ResultsHashInput, 'results'
   return resultsHashOfParts({ ...input, resultsJson: null });
 }
 
+/** The text `resultsHashOfJson` hashes, for handing an evaluation over exactly as hashed (export). */
+export function hashedEvaluationText(input: Omit<ResultsHashInput, 'results'> & { resultsJson: string }): string {
+  const { head, tail } = textAround(input);
+  return `${head}${input.resultsJson}${tail}`;
+}
+
 function resultsHashOfParts(input: Omit<ResultsHashInput, 'results'> & { resultsJson: string | null; resultJsons: readonly string[] | null }): string {
-  const { runManifestHash, evaluatedAt, paramsDigest, resultsJson, resultJsons } = input;
-  const hash = createHash('sha256').update(`{"evaluatedAt":${canonicalJson(evaluatedAt)},"paramsDigest":${canonicalJson(paramsDigest)},"results":`);
+  const { resultsJson, resultJsons } = input;
+  const { head, tail } = textAround(input);
+  const hash = createHash('sha256').update(head);
   if (resultsJson !== null) hash.update(resultsJson);
   else {
     hash.update('[');
     resultJsons!.forEach((json, i) => hash.update(i === 0 ? json : `,${json}`));
     hash.update(']');
   }
-  return hash.update(`,"runManifestHash":${canonicalJson(runManifestHash)}}`).digest('hex');
+  return hash.update(tail).digest('hex');
+}
+
+/** Canonical JSON around the results: key order evaluatedAt < paramsDigest < results < runManifestHash. */
+function textAround(input: Omit<ResultsHashInput, 'results'>): { head: string; tail: string } {
+  return {
+    head: `{"evaluatedAt":${canonicalJson(input.evaluatedAt)},"paramsDigest":${canonicalJson(input.paramsDigest)},"results":`,
+    tail: `,"runManifestHash":${canonicalJson(input.runManifestHash)}}`,
+  };
 }

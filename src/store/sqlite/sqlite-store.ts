@@ -20,7 +20,7 @@ import { MEMORY, openDatabase } from './open-database.ts';
 import { RunReader } from './run-reader.ts';
 import { latestEvaluatedRun, latestEvaluation, recordEvaluation } from './evaluations.ts';
 import { loadInventories } from './inventories.ts';
-import { listEvaluations } from './evaluation-history.ts';
+import { evaluationText, listEvaluations } from './evaluation-history.ts';
 import { describeRun, RUN_SELECT, toRunRecord } from './rows.ts';
 import type { RunHeader, RunRow } from './rows.ts';
 import { isUniqueViolation, toAgentError } from './sqlite-errors.ts';
@@ -254,6 +254,10 @@ class SqliteEvidenceStore implements EvidenceStore {
 
   async getManifest(runId: number): Promise<string | null> {
     return this.#guard('read a manifest', () => this.#reader.requireHeader(runId).manifest_json);
+  }
+
+  async getEvaluationText(evaluationId: number): Promise<string> {
+    return this.#guard('read an evaluation', () => this.#db.transaction(() => evaluationText(this.#db, evaluationId)).deferred());
   }
 
   async readPageBody(hash: string): Promise<Uint8Array | null> {
