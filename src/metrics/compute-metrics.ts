@@ -40,6 +40,7 @@ export function computeMetrics(org: string, period: MetricsPeriod, points: reado
 function quarterMetrics(quarter: string, runs: readonly RunPoint[], leavers: readonly LeaverOutcome[]): QuarterMetrics {
   const apps = new Map<string, AppRef>();
   for (const r of runs) for (const a of r.unapprovedAiApps ?? []) if (!apps.has(a.ref)) apps.set(a.ref, a);
+  const aiMeasured = runs.some((r) => r.unapprovedAiApps !== null);
   const admins: QuarterMetrics['admins'] = {};
   for (const r of runs) {
     for (const [system, n] of Object.entries(r.admins)) {
@@ -56,7 +57,7 @@ function quarterMetrics(quarter: string, runs: readonly RunPoint[], leavers: rea
     quarter,
     runs: runs.length,
     evaluatedRuns: runs.filter((r) => r.evaluated).length,
-    unapprovedAiApps: [...apps.values()].sort((a, b) => (a.ref < b.ref ? -1 : 1)),
+    unapprovedAiApps: aiMeasured ? [...apps.values()].sort((a, b) => compareCodeUnits(a.ref, b.ref)) : null,
     latestMfaCoverage: mfa ? { runId: mfa.runId, value: mfa.mfaCoverage! } : null,
     admins,
     latestAiOwnership: ai ? { runId: ai.runId, ...ai.aiOwnership! } : null,

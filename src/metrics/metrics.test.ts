@@ -126,7 +126,7 @@ describe('metrics over stored runs', () => {
     expect(q3.latestMfaCoverage).toEqual({ runId: ids[1], value: 3 / 4 });
     expect(q3.admins).toEqual({ 'm365-main': { min: 2, max: 2 } });
     expect(q4.admins).toEqual({ 'm365-main': { min: 2, max: 3 } });
-    expect(q3.unapprovedAiApps.map((a) => a.ref)).toEqual(['ai-app:claude']);
+    expect(q3.unapprovedAiApps?.map((a) => a.ref)).toEqual(['ai-app:claude']);
     // Run 2: ChatGPT approved with an owner, Claude not approved.
     expect(q3.latestAiOwnership).toEqual({ runId: ids[1], inUse: 2, approvedWithOwner: 1, share: 0.5 });
     expect(report.runs[0]!.aiOwnership).toEqual({ inUse: 1, approvedWithOwner: 0, share: 0 });

@@ -27,7 +27,7 @@ export function renderMetrics(r: MetricsReport): string {
           q.runs === q.evaluatedRuns ? String(q.runs) : `${q.runs} (${q.evaluatedRuns} evaluated)`,
           q.latestMfaCoverage ? formatPercent(q.latestMfaCoverage.value) : NOT_MEASURED,
           adminsText(q) || NOT_MEASURED,
-          q.evaluatedRuns === 0 ? NOT_MEASURED : String(q.unapprovedAiApps.length),
+          q.unapprovedAiApps === null ? NOT_MEASURED : String(q.unapprovedAiApps.length),
           ownedText(q),
           q.leavers.unmeasured > 0 ? `${q.leavers.count} (${q.leavers.unmeasured} unmeasured)` : String(q.leavers.count),
           formatHours(q.leavers.medianHours),
@@ -37,7 +37,7 @@ export function renderMetrics(r: MetricsReport): string {
       '',
       'Trends (latest measured value per quarter; "gap" = not measured, never filled in):',
       `  MFA coverage:       ${r.quarters.map((q) => `${q.quarter} ${q.latestMfaCoverage ? formatPercent(q.latestMfaCoverage.value) : NOT_MEASURED}`).join(' → ')}`,
-      `  Unapproved AI apps: ${r.quarters.map((q) => `${q.quarter} ${q.evaluatedRuns === 0 ? NOT_MEASURED : q.unapprovedAiApps.length === 0 ? '0' : `${q.unapprovedAiApps.length} (${q.unapprovedAiApps.map((a) => a.label).join(', ')})`}`).join(' → ')}`,
+      `  Unapproved AI apps: ${r.quarters.map((q) => `${q.quarter} ${q.unapprovedAiApps === null ? NOT_MEASURED : q.unapprovedAiApps.length === 0 ? '0' : `${q.unapprovedAiApps.length} (${q.unapprovedAiApps.map((a) => a.label).join(', ')})`}`).join(' → ')}`,
       `  AI apps owned:      ${r.quarters.map((q) => `${q.quarter} ${ownedText(q)}`).join(' → ')}`,
       ...systems(r).map((s) => `  Admins ${s}: ${r.quarters.map((q) => `${q.quarter} ${range(q.admins[s]) ?? NOT_MEASURED}`).join(' → ')}`),
     );

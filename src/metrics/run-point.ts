@@ -38,7 +38,8 @@ export function runPointOf(run: RunRecord & { status: 'complete' | 'partial' }, 
   if (admins) point.admins = measuredRows(admins);
   const ai = byId.get('shadow-ai');
   if (ai) {
-    point.unapprovedAiApps = unapprovedApps(ai);
+    // As for MFA: a result that could not judge every app is no count of them (its gap says why).
+    point.unapprovedAiApps = ai.status === 'not_evaluable' ? null : unapprovedApps(ai);
     point.aiOwnership = aiOwnership;
   }
   return point;

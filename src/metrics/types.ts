@@ -95,8 +95,8 @@ export interface QuarterMetrics {
   quarter: string;
   runs: number;
   evaluatedRuns: number;
-  /** Distinct across the quarter's runs. */
-  unapprovedAiApps: AppRef[];
+  /** Distinct across the quarter's runs that measured them; null when none did (a gap, never "0"). */
+  unapprovedAiApps: AppRef[] | null;
   latestMfaCoverage: { runId: number; value: number } | null;
   admins: Record<string, { min: number; max: number }>;
   latestAiOwnership: ({ runId: number } & AiOwnership) | null;
