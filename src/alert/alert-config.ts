@@ -108,7 +108,7 @@ export const alertsConfig = z
         from: clock,
         to: clock,
         timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC'),
-        /** This severity and higher is sent even in quiet hours; `none`: nothing is. @default high */
+        /** New alerts and reminders of this severity and higher are sent even in quiet hours (resolved notices never are); `none`: nothing is. @default high */
         bypass: z.enum([...SEVERITIES, 'none']).default('high'),
       })
       .strict()

@@ -7,6 +7,7 @@ import type { AlertStore, OutboxRow } from './alert-store.ts';
 import { nextAttemptAfter } from './backoff.ts';
 import type { Channel } from './channels/channel.ts';
 import { severityRank } from './finding.ts';
+import type { Severity } from './finding.ts';
 import { quietUntil } from './quiet-hours.ts';
 
 export interface DeliveryOutcome {
@@ -49,7 +50,8 @@ const LEASE_MS = 10 * 60_000;
 
 /**
  * Sends every due outbox message once: singles one by one, digest messages as one message per
- * channel. Quiet hours hold messages below the bypass severity until they end (not an attempt).
+ * channel. Quiet hours hold messages below the bypass severity, and every resolved notice, until
+ * they end (not an attempt; see `breaksQuietHours`).
  * Every attempt is recorded; a failure is retried with capped exponential backoff.
  */
 export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
@@ -61,8 +63,7 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
   const sendable: OutboxRow[] = [];
   const held: number[] = [];
   for (const r of rows) {
-    const bypass = q !== undefined && q.bypass !== 'none' && severityRank(r.severity) >= severityRank(q.bypass);
-    if (until !== null && !bypass) held.push(r.id);
+    if (until !== null && q !== undefined && !breaksQuietHours(r, q.bypass)) held.push(r.id);
     else sendable.push(r);
   }
   if (held.length > 0 && until !== null) {
@@ -126,6 +127,17 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
   report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: next === null });
   if (next === null) deps.log.error({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error }, 'alert delivery given up after its last attempt');
   else deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error, nextAttemptAt: next.toISOString() }, 'alert delivery failed; will retry');
+}
+
+/**
+ * Quiet hours exist so nobody is woken for what can wait. Only a problem that is still there
+ * breaks through: an alert (new) or a reminder (the problem is still open) of the bypass severity
+ * or higher. A resolved notice never does, whatever its severity: the problem is gone, and the
+ * notice is held until quiet hours end like any lower-severity message.
+ */
+export function breaksQuietHours(row: Pick<OutboxRow, 'kind' | 'severity'>, bypass: Severity | 'none'): boolean {
+  if (bypass === 'none' || row.kind === 'resolved') return false;
+  return severityRank(row.severity) >= severityRank(bypass);
 }
 
 /**
