@@ -29,6 +29,13 @@ export interface AlertStore {
   recordAttempt(ids: readonly number[], attempt: AttemptResult): Promise<void>;
   /** Holds messages until `until` without counting an attempt (quiet hours), and releases their lease. */
   postpone(ids: readonly number[], until: string): Promise<void>;
+  /**
+   * Retention (`retention.alertDeliveriesDays`): deletes messages delivered or given up before
+   * `olderThan` with their attempts, and findings resolved before it that no kept message names.
+   * Never a message still due or leased, never an open finding (its row is what keeps an old
+   * problem from alerting again as new).
+   */
+  prune(olderThan: Date): Promise<AlertPruneResult>;
   listFindings(filter?: { org?: string; state?: FindingState }): Promise<StoredFinding[]>;
   listOutbox(filter?: { undeliveredOnly?: boolean }): Promise<OutboxRow[]>;
   listAttempts(outboxId: number): Promise<AttemptRow[]>;
@@ -95,4 +102,13 @@ export interface AttemptRow {
   at: string;
   ok: boolean;
   error: string | null;
+}
+
+/** What one alert retention pass deleted. */
+export interface AlertPruneResult {
+  /** Outbox messages (delivered or given up). */
+  deliveries: number;
+  attempts: number;
+  /** Resolved findings. */
+  findings: number;
 }

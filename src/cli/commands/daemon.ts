@@ -1,7 +1,8 @@
 import type { App } from '../../run/app.ts';
 import type { OrgRunResult } from '../../run/pipeline.ts';
 import { createSystemClock } from '../../daemon/daemon-clock.ts';
-import { checkDaemonSchedules, scheduleFor } from '../../daemon/daemon-config.ts';
+import { alertRetentionDays, checkDaemonSchedules, scheduleFor } from '../../daemon/daemon-config.ts';
+import { pruneAlertHistory } from '../../daemon/retention-step.ts';
 import { startDaemon, type RunningDaemon } from '../../daemon/daemon-service.ts';
 import { createDaemonMetrics } from '../../daemon/daemon-metrics.ts';
 import { createDaemonAlerts } from '../../daemon/daemon-alerts.ts';
@@ -38,7 +39,8 @@ export async function daemonCommand(app: App, opts: DaemonCommandOptions): Promi
   const logAlertError = (e: unknown) => app.log.error({ err: e }, 'alerting failed; findings stay in the outbox for the next pass');
   const onRunFinished = alerts ? (result: OrgRunResult) => alerts.afterRun(result).catch(logAlertError) : undefined;
   try {
-    daemon = await startDaemon({ app, clock: createSystemClock(), random: Math.random, metrics, ...(onRunFinished ? { onRunFinished } : {}) });
+    const pruneAlerts = (now: Date) => pruneAlertHistory(app.config.store.path, { days: alertRetentionDays(app.config.retention), now, log: app.log });
+    daemon = await startDaemon({ app, clock: createSystemClock(), random: Math.random, metrics, pruneAlertHistory: pruneAlerts, ...(onRunFinished ? { onRunFinished } : {}) });
   } catch (e) {
     await alerts?.idle();
     await alerting?.close();

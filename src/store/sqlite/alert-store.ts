@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { AgentError } from '../../core/errors.ts';
 import type { AlertMessage } from '../../alert/alert-message.ts';
-import type { AlertStore, AttemptResult, AttemptRow, FindingChanges, FindingState, OutboxInput, OutboxRow, StoredFinding } from '../../alert/alert-store.ts';
+import type { AlertPruneResult, AlertStore, AttemptResult, AttemptRow, FindingChanges, FindingState, OutboxInput, OutboxRow, StoredFinding } from '../../alert/alert-store.ts';
+import { pruneAlertHistory } from './alert-retention.ts';
 import { openDatabase } from './open-database.ts';
 import { toAgentError } from './sqlite-errors.ts';
 import type { ErrorContext } from './sqlite-errors.ts';
@@ -167,6 +168,10 @@ class SqliteAlertStore implements AlertStore {
         })
         .immediate(),
     );
+  }
+
+  async prune(olderThan: Date): Promise<AlertPruneResult> {
+    return this.#guard('prune alert history', () => pruneAlertHistory(this.#db, olderThan));
   }
 
   async listFindings(filter: { org?: string; state?: FindingState } = {}): Promise<StoredFinding[]> {
