@@ -93,8 +93,11 @@ export interface FindingChanges {
 
 export type AttemptResult =
   | { ok: true; at: string }
-  /** `nextAttemptAt: null`: give up (after the last allowed attempt). The error is already scrubbed. */
-  | { ok: false; at: string; error: string; nextAttemptAt: string | null };
+  /**
+   * `nextAttemptAt: null`: give up (after the last allowed attempt). The error is already scrubbed.
+   * `interrupted`: cut short by the daemon stopping, not failed by the receiver.
+   */
+  | { ok: false; at: string; error: string; nextAttemptAt: string | null; interrupted?: boolean };
 
 export interface AttemptRow {
   outboxId: number;
@@ -102,6 +105,8 @@ export interface AttemptRow {
   at: string;
   ok: boolean;
   error: string | null;
+  /** The send was aborted because the daemon was stopping; the message stayed due. */
+  interrupted: boolean;
 }
 
 /** What one alert retention pass deleted. */

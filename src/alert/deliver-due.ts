@@ -19,6 +19,8 @@ export interface DeliveryOutcome {
   error: string | null;
   /** Set when the message was given up after its last allowed attempt. */
   gaveUp: boolean;
+  /** Set when the send was cut by `interrupt` (shutdown): the message stays due. */
+  interrupted: boolean;
 }
 
 export interface DeliveryReport {
@@ -27,6 +29,8 @@ export interface DeliveryReport {
   gaveUp: number;
   /** Messages held back by quiet hours. */
   postponed: number;
+  /** Messages whose send was cut by `interrupt` (counted in `failed` too). */
+  interrupted: number;
   outcomes: DeliveryOutcome[];
 }
 
@@ -40,6 +44,11 @@ export interface DeliverDeps {
   scrub: (text: string) => string;
   /** Once aborted (the daemon is stopping), nothing more is sent: the send in flight finishes, the rest is released for the next pass. */
   signal?: AbortSignal;
+  /**
+   * Once aborted (the daemon stopped and its wait for the send in flight ran out), the send in
+   * flight is cut: recorded as an interrupted attempt, the message left due at once.
+   */
+  interrupt?: AbortSignal;
 }
 
 /**
@@ -55,7 +64,7 @@ const LEASE_MS = 10 * 60_000;
  * Every attempt is recorded; a failure is retried with capped exponential backoff.
  */
 export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
-  const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, outcomes: [] };
+  const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, interrupted: 0, outcomes: [] };
   const now = deps.now();
   const rows = await deps.store.claimDue(now, LEASE_MS);
   const q = deps.config.quietHours;
@@ -106,15 +115,26 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
   let error: string | null = null;
   try {
     if (!channel) throw new Error(`channel "${first.channel}" is no longer in alerts.channels; add it back or the message is given up after its retries`);
-    await channel.send(message, deliveryIdOf(rows));
+    // Raced against `interrupt` as well, so a channel that ignores the signal still cannot hold shutdown.
+    await untilAborted(channel.send(message, deliveryIdOf(rows), deps.interrupt), deps.interrupt);
   } catch (e) {
     error = deps.scrub(e instanceof Error ? e.message : String(e));
   }
   const at = deps.now();
+  if (error !== null && deps.interrupt?.aborted) {
+    // The receiver may have the message or not: it stays due at once, and the next start sends it
+    // again under the same delivery id, which the receiver uses to drop a repeat.
+    await deps.store.recordAttempt(ids, { ok: false, interrupted: true, at: at.toISOString(), error, nextAttemptAt: at.toISOString() });
+    report.failed += rows.length;
+    report.interrupted += rows.length;
+    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: false, interrupted: true });
+    deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, error }, 'alert send interrupted by shutdown; it stays due and is sent again under the same delivery id');
+    return;
+  }
   if (error === null) {
     await deps.store.recordAttempt(ids, { ok: true, at: at.toISOString() });
     report.delivered += rows.length;
-    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false });
+    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false, interrupted: false });
     deps.log.info({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert delivered');
     return;
   }
@@ -124,9 +144,23 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
   await deps.store.recordAttempt(ids, { ok: false, at: at.toISOString(), error, nextAttemptAt: next?.toISOString() ?? null });
   report.failed += rows.length;
   if (next === null) report.gaveUp += rows.length;
-  report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: next === null });
+  report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: next === null, interrupted: false });
   if (next === null) deps.log.error({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error }, 'alert delivery given up after its last attempt');
   else deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error, nextAttemptAt: next.toISOString() }, 'alert delivery failed; will retry');
+}
+
+/** `work`, or a rejection as soon as `signal` aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('the send was interrupted because Evidentia is stopping'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
 
 /**

@@ -143,14 +143,14 @@ class SqliteAlertStore implements AlertStore {
       this.#db
         .transaction(() => {
           const read = this.#db.prepare<[number], { attempts: number }>('SELECT attempts FROM alert_outbox WHERE id = ?');
-          const log = this.#db.prepare('INSERT INTO alert_attempts (outbox_id, attempt, at, ok, error) VALUES (?, ?, ?, ?, ?)');
+          const log = this.#db.prepare('INSERT INTO alert_attempts (outbox_id, attempt, at, ok, error, interrupted) VALUES (?, ?, ?, ?, ?, ?)');
           const ok = this.#db.prepare('UPDATE alert_outbox SET attempts = ?, delivered_at = ?, last_error = NULL, lease_until = NULL WHERE id = ?');
           const failed = this.#db.prepare('UPDATE alert_outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, gave_up_at = ?, lease_until = NULL WHERE id = ?');
           for (const id of ids) {
             const row = read.get(id);
             if (!row) throw new AgentError('not_found', `no alert message ${id} in the outbox`);
             const n = row.attempts + 1;
-            log.run(id, n, attempt.at, attempt.ok ? 1 : 0, attempt.ok ? null : attempt.error);
+            log.run(id, n, attempt.at, attempt.ok ? 1 : 0, attempt.ok ? null : attempt.error, !attempt.ok && attempt.interrupted === true ? 1 : 0);
             if (attempt.ok) ok.run(n, attempt.at, id);
             else failed.run(n, attempt.error, attempt.nextAttemptAt ?? attempt.at, attempt.nextAttemptAt === null ? attempt.at : null, id);
           }
@@ -197,9 +197,9 @@ class SqliteAlertStore implements AlertStore {
   async listAttempts(outboxId: number): Promise<AttemptRow[]> {
     return this.#guard('list delivery attempts', () =>
       this.#db
-        .prepare<[number], { outbox_id: number; attempt: number; at: string; ok: number; error: string | null }>('SELECT * FROM alert_attempts WHERE outbox_id = ? ORDER BY attempt')
+        .prepare<[number], { outbox_id: number; attempt: number; at: string; ok: number; error: string | null; interrupted: number }>('SELECT * FROM alert_attempts WHERE outbox_id = ? ORDER BY attempt')
         .all(outboxId)
-        .map((r) => ({ outboxId: r.outbox_id, attempt: r.attempt, at: r.at, ok: r.ok === 1, error: r.error })),
+        .map((r) => ({ outboxId: r.outbox_id, attempt: r.attempt, at: r.at, ok: r.ok === 1, error: r.error, interrupted: r.interrupted === 1 })),
     );
   }
 
