@@ -10,6 +10,7 @@ import { openApp, type App } from '../../run/app.ts';
 import { openSqliteAlertStore } from '../../store/sqlite/alert-store.ts';
 import { EXIT } from '../exit-codes.ts';
 import { daemonCommand } from './daemon.ts';
+import { testMessage } from '../../alert/alert-message.ts';
 
 /** A webhook receiver on 127.0.0.1 that answers each request only when the test says so. */
 async function startHeldReceiver() {
@@ -125,7 +126,16 @@ describe('evidentia daemon stopping while a receiver never answers', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('SIGTERM cuts the send after alerts.stopTimeout, records it as interrupted, and the next start sends it again under the same delivery id', async () => {
+  it('prunes settled alert history after a run; SIGTERM cuts the send after alerts.stopTimeout, records it as interrupted, and the next start sends it again under the same delivery id', async () => {
+    // A delivery settled long ago: the daemon's retention step after its first run removes it (default 90 days).
+    const seeded = await openSqliteAlertStore(join(dir, 'evidence.db'));
+    try {
+      const at = '2025-01-01T00:00:00.000Z';
+      await seeded.transition('acme', () => ({ findings: [], outbox: [{ findingId: null, org: 'acme', kind: 'test', channel: 'siem', severity: 'low', mode: 'single', message: testMessage('siem', at), notBefore: at }], events: [] }));
+      await seeded.recordAttempt([(await seeded.listOutbox())[0]!.id], { ok: true, at });
+    } finally {
+      await seeded.close();
+    }
     const first = await openApp({ config, env: env(), logLevel: 'silent' });
     const stop = new AbortController();
     const exited = daemonCommand(first, { signal: stop.signal, err: new PassThrough(), alertTickMs: 50 });
@@ -139,7 +149,9 @@ describe('evidentia daemon stopping while a receiver never answers', () => {
 
     const alerts = await openSqliteAlertStore(join(dir, 'evidence.db'));
     try {
-      const [row] = await alerts.listOutbox();
+      const rows = await alerts.listOutbox();
+      expect(rows.map((r) => r.kind)).toEqual(['alert']); // the old test delivery was pruned
+      const [row] = rows;
       expect(row).toMatchObject({ attempts: 1, deliveredAt: null, gaveUpAt: null, leaseUntil: null });
       expect(await alerts.listAttempts(row!.id)).toMatchObject([{ ok: false, interrupted: true }]);
     } finally {
