@@ -19,6 +19,13 @@ export interface AlertStore {
    */
   claimDue(now: Date, leaseMs: number, limit?: number): Promise<OutboxRow[]>;
   /**
+   * Leases, like `claimDue` but whatever their next attempt time, the undelivered, not given-up,
+   * unleased single messages of `findingId` on `channel` enqueued before `beforeId` (for each
+   * entry). Quiet hours use it so that an alert breaking through is not overtaken by an earlier
+   * notice of the same finding that they hold (see `deliverDue`). Oldest first.
+   */
+  claimEarlier(of: readonly { findingId: string; channel: string; beforeId: number }[], now: Date, leaseMs: number): Promise<OutboxRow[]>;
+  /**
    * Right before a send: extends the lease on every one of `ids` from `heldUntil` (what this
    * deliverer's claim set) to `until`, if it still holds all of them. Returns false and changes
    * nothing when one was taken over by another deliverer after the lease ran out, or was settled:

@@ -69,12 +69,14 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
   const rows = await deps.store.claimDue(now, LEASE_MS);
   const q = deps.config.quietHours;
   const until = q ? quietUntil(now, q) : null;
-  const sendable: OutboxRow[] = [];
-  const held: number[] = [];
+  let sendable: OutboxRow[] = [];
+  let heldRows: OutboxRow[] = [];
   for (const r of rows) {
-    if (until !== null && q !== undefined && !breaksQuietHours(r, q.bypass)) held.push(r.id);
+    if (until !== null && q !== undefined && !breaksQuietHours(r, q.bypass)) heldRows.push(r);
     else sendable.push(r);
   }
+  if (until !== null) ({ sendable, held: heldRows } = await keepInOrder(deps.store, sendable, heldRows, now));
+  const held = heldRows.map((r) => r.id);
   if (held.length > 0 && until !== null) {
     await deps.store.postpone(held, until.toISOString());
     report.postponed = held.length;
@@ -147,6 +149,26 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
   report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: next === null, interrupted: false });
   if (next === null) deps.log.error({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error }, 'alert delivery given up after its last attempt');
   else deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error, nextAttemptAt: next.toISOString() }, 'alert delivery failed; will retry');
+}
+
+/**
+ * A finding resolved and back again within one night: its new alert breaks through quiet hours,
+ * but the resolved notice before it was held, and sent alone in the morning it would say the
+ * problem is gone while it is open. So a message that breaks through takes the same finding's
+ * earlier held messages on its channel with it (held in this pass, or postponed by an earlier one
+ * and claimed now), and everything goes out in the order it was enqueued.
+ */
+async function keepInOrder(store: AlertStore, sendable: OutboxRow[], held: OutboxRow[], now: Date): Promise<{ sendable: OutboxRow[]; held: OutboxRow[] }> {
+  const breaking = sendable.filter((r) => r.findingId !== null && r.mode === 'single');
+  if (breaking.length === 0) return { sendable, held };
+  const precedes = (r: OutboxRow) => r.findingId !== null && r.mode === 'single' && breaking.some((b) => b.findingId === r.findingId && b.channel === r.channel && r.id < b.id);
+  const taken = held.filter(precedes);
+  const earlier = await store.claimEarlier(
+    breaking.map((b) => ({ findingId: b.findingId!, channel: b.channel, beforeId: b.id })),
+    now,
+    LEASE_MS,
+  );
+  return { sendable: [...sendable, ...taken, ...earlier].sort((a, b) => a.id - b.id), held: held.filter((r) => !precedes(r)) };
 }
 
 /** `work`, or a rejection as soon as `signal` aborts, whichever comes first. */

@@ -117,6 +117,32 @@ describe('delivery with quiet hours and digests', () => {
     expect(titles()).toEqual([expect.stringMatching(/^Leaver still has access/), expect.stringMatching(/^Resolved: Leaver still has access: henrietta/)]);
   });
 
+  it('a finding resolved and back within one night: the held resolved notice goes out with the new alert, before it, and only once', async () => {
+    const { config, send } = await setup({ quietHours: { from: '22:00', to: '07:00', timeZone: 'Europe/Berlin' } });
+    const finding = { id: 'leaver-3', org: 'contoso', type: 'leaver_access' as const, rule: 'leaver-access', subject: 'm365-main/jo', label: 'jo@contoso.com', scope: 'm365-main', severity: 'high' as const, detail: 'still enabled' };
+    const observe = (runId: number, seen: boolean) =>
+      store.transition('contoso', (existing) =>
+        planTransitions(existing, { org: 'contoso', runId, findings: seen ? [finding] : [], coverage: [{ type: 'leaver_access', scopes: ['m365-main'] }], unknown: [], notes: [] }, config, new Date(clock)),
+      );
+    const texts = () => receiver.requests.map((r) => (JSON.parse(r.body) as { text: string }).text);
+    clock = Date.parse('2026-11-20T22:30:00Z');
+    await observe(1, true);
+    expect(await send()).toMatchObject({ delivered: 1 });
+    clock = Date.parse('2026-11-21T01:00:00Z');
+    await observe(2, false);
+    expect(await send()).toMatchObject({ delivered: 0, postponed: 1 });
+    clock = Date.parse('2026-11-21T03:00:00Z'); // the account is enabled again
+    await observe(3, true);
+    expect(await send()).toMatchObject({ delivered: 2, postponed: 0 });
+    clock = Date.parse('2026-11-21T06:00:00Z');
+    expect(await send()).toMatchObject({ delivered: 0 });
+    expect(texts()).toEqual([
+      expect.stringMatching(/^Leaver still has access: jo@/),
+      expect.stringMatching(/^Resolved: Leaver still has access: jo@/),
+      expect.stringMatching(/^Leaver still has access: jo@/),
+    ]);
+  });
+
   it('a reminder of a still-open high finding breaks through quiet hours', async () => {
     const { config, send } = await setup({ quietHours: { from: '22:00', to: '07:00', timeZone: 'Europe/Berlin' }, reminders: { every: '24h' } });
     const finding = { id: 'leaver-2', org: 'contoso', type: 'leaver_access' as const, rule: 'leaver-access', subject: 'm365-main/ivo', label: 'ivo@contoso.com', scope: 'm365-main', severity: 'high' as const, detail: 'still enabled' };

@@ -118,6 +118,28 @@ class SqliteAlertStore implements AlertStore {
     );
   }
 
+  async claimEarlier(of: readonly { findingId: string; channel: string; beforeId: number }[], now: Date, leaseMs: number): Promise<OutboxRow[]> {
+    const at = now.toISOString();
+    return this.#guard('claim held alert messages', () =>
+      this.#db
+        .transaction(() => {
+          const find = this.#db.prepare<[string, string, number, string], OutboxDbRow>(
+            `SELECT * FROM alert_outbox
+             WHERE finding_id = ? AND channel = ? AND id < ? AND mode = 'single'
+               AND delivered_at IS NULL AND gave_up_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)
+             ORDER BY id`,
+          );
+          const lease = this.#db.prepare('UPDATE alert_outbox SET lease_until = ? WHERE id = ?');
+          const until = new Date(now.getTime() + leaseMs).toISOString();
+          const found = new Map<number, OutboxDbRow>();
+          for (const o of of) for (const r of find.all(o.findingId, o.channel, o.beforeId, at)) found.set(r.id, r);
+          for (const id of found.keys()) lease.run(until, id);
+          return [...found.values()].sort((a, b) => a.id - b.id).map((r) => toOutbox({ ...r, lease_until: until }));
+        })
+        .immediate(),
+    );
+  }
+
   async renewLease(ids: readonly number[], heldUntil: string, until: string): Promise<boolean> {
     return this.#guard('renew the lease on alert messages', () => {
       try {
