@@ -1,3 +1,4 @@
+import type { AlertPruneResult } from '../../alert/alert-store.ts';
 import type { App } from '../../run/app.ts';
 import { alertRetentionDays } from '../../daemon/daemon-config.ts';
 import { pruneCutoff } from '../../daemon/retention-step.ts';
@@ -24,7 +25,7 @@ export async function pruneCommand(app: App, opts: PruneCommandOptions): Promise
   const pages: PruneResult = olderThan === null ? { blobsPruned: 0, bytesFreed: 0 } : await app.store.prune({ olderThan });
   const alertsOlderThan = pruneCutoff(now, alertRetentionDays(app.config.retention));
   const alertStore = await openSqliteAlertStore(app.config.store.path);
-  let alerts;
+  let alerts: AlertPruneResult;
   try {
     alerts = await alertStore.prune(alertsOlderThan);
   } finally {
