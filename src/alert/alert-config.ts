@@ -108,7 +108,7 @@ export const alertsConfig = z
         from: clock,
         to: clock,
         timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC'),
-        /** This severity and higher is sent even in quiet hours; `none`: nothing is. @default high */
+        /** New alerts and reminders of this severity and higher are sent even in quiet hours (resolved notices never are); `none`: nothing is. @default high */
         bypass: z.enum([...SEVERITIES, 'none']).default('high'),
       })
       .strict()
@@ -118,6 +118,13 @@ export const alertsConfig = z
       .object({ severities: z.array(severity).min(1).default(['low']), every: duration.default(86_400_000) })
       .strict()
       .optional(),
+    /**
+     * How long the daemon waits, after SIGTERM/SIGINT, for a send in flight before it cuts it (the
+     * HTTP request is aborted, the SMTP connection closed). The attempt is recorded as interrupted
+     * and the message stays due: the next start sends it again under the same delivery id. Keep it
+     * well under systemd's stop timeout (TimeoutStopSec). @default 20s
+     */
+    stopTimeout: duration.default(20_000),
     retry: z
       .object({
         /** Wait before the first retry; doubles each attempt. @default 30s */

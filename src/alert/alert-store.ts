@@ -19,6 +19,13 @@ export interface AlertStore {
    */
   claimDue(now: Date, leaseMs: number, limit?: number): Promise<OutboxRow[]>;
   /**
+   * Leases, like `claimDue` but whatever their next attempt time, the undelivered, not given-up,
+   * unleased single messages of `findingId` on `channel` enqueued before `beforeId` (for each
+   * entry). Quiet hours use it so that an alert breaking through is not overtaken by an earlier
+   * notice of the same finding that they hold (see `deliverDue`). Oldest first.
+   */
+  claimEarlier(of: readonly { findingId: string; channel: string; beforeId: number }[], now: Date, leaseMs: number): Promise<OutboxRow[]>;
+  /**
    * Right before a send: extends the lease on every one of `ids` from `heldUntil` (what this
    * deliverer's claim set) to `until`, if it still holds all of them. Returns false and changes
    * nothing when one was taken over by another deliverer after the lease ran out, or was settled:
@@ -29,6 +36,13 @@ export interface AlertStore {
   recordAttempt(ids: readonly number[], attempt: AttemptResult): Promise<void>;
   /** Holds messages until `until` without counting an attempt (quiet hours), and releases their lease. */
   postpone(ids: readonly number[], until: string): Promise<void>;
+  /**
+   * Retention (`retention.alertDeliveriesDays`): deletes messages delivered or given up before
+   * `olderThan` with their attempts, and findings resolved before it that no kept message names.
+   * Never a message still due or leased, never an open finding (its row is what keeps an old
+   * problem from alerting again as new).
+   */
+  prune(olderThan: Date): Promise<AlertPruneResult>;
   listFindings(filter?: { org?: string; state?: FindingState }): Promise<StoredFinding[]>;
   listOutbox(filter?: { undeliveredOnly?: boolean }): Promise<OutboxRow[]>;
   listAttempts(outboxId: number): Promise<AttemptRow[]>;
@@ -86,8 +100,11 @@ export interface FindingChanges {
 
 export type AttemptResult =
   | { ok: true; at: string }
-  /** `nextAttemptAt: null`: give up (after the last allowed attempt). The error is already scrubbed. */
-  | { ok: false; at: string; error: string; nextAttemptAt: string | null };
+  /**
+   * `nextAttemptAt: null`: give up (after the last allowed attempt). The error is already scrubbed.
+   * `interrupted`: cut short by the daemon stopping, not failed by the receiver.
+   */
+  | { ok: false; at: string; error: string; nextAttemptAt: string | null; interrupted?: boolean };
 
 export interface AttemptRow {
   outboxId: number;
@@ -95,4 +112,15 @@ export interface AttemptRow {
   at: string;
   ok: boolean;
   error: string | null;
+  /** The send was aborted because the daemon was stopping; the message stayed due. */
+  interrupted: boolean;
+}
+
+/** What one alert retention pass deleted. */
+export interface AlertPruneResult {
+  /** Outbox messages (delivered or given up). */
+  deliveries: number;
+  attempts: number;
+  /** Resolved findings. */
+  findings: number;
 }

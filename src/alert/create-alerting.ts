@@ -65,9 +65,10 @@ export interface Alerting {
   reportConnectorHealth(org: string, health: readonly ConnectorHealth[]): Promise<AfterRunReport>;
   /**
    * Sends what is due from the outbox (call after `afterRun`, and periodically for retries, digests
-   * and quiet hours). Once `signal` aborts, nothing more is sent and the rest stays due.
+   * and quiet hours). Once `signal` aborts, nothing more is sent and the rest stays due; once
+   * `interrupt` aborts, the send in flight is cut too and recorded as interrupted (it stays due).
    */
-  deliverDue(opts?: { signal?: AbortSignal }): Promise<DeliveryReport>;
+  deliverDue(opts?: { signal?: AbortSignal; interrupt?: AbortSignal }): Promise<DeliveryReport>;
   /** Sends a sample message to every channel (or one), directly, not through the outbox. */
   sendTest(channel?: string): Promise<ChannelTestResult[]>;
   close(): Promise<void>;
@@ -112,7 +113,7 @@ export async function createAlerting(opts: AlertingOptions): Promise<Alerting> {
       return apply(run.org, run.id, obs);
     },
     reportConnectorHealth: (org, health) => apply(org, null, connectorOverdueObservation(org, health)),
-    deliverDue: (o = {}) => deliverDue({ store: opts.alertStore, channels, config: alerts, log: opts.log, now: opts.now, scrub, ...(o.signal ? { signal: o.signal } : {}) }),
+    deliverDue: (o = {}) => deliverDue({ store: opts.alertStore, channels, config: alerts, log: opts.log, now: opts.now, scrub, ...(o.signal ? { signal: o.signal } : {}), ...(o.interrupt ? { interrupt: o.interrupt } : {}) }),
     async sendTest(only) {
       if (only !== undefined && !channels.has(only)) throw new UsageError(`--channel ${only}: no such channel in alerts.channels; known: ${[...channels.keys()].join(', ')}`);
       const results: ChannelTestResult[] = [];

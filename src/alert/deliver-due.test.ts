@@ -108,4 +108,31 @@ describe('deliverDue with two deliverers', () => {
     const rows = await a.listOutbox();
     expect(rows.map((r) => r.deliveryId)).not.toContain(ids[2]);
   });
+
+  it('an interrupt cuts even a send that ignores its signal: one interrupted attempt, due at once, the same id next time', async () => {
+    const config = alertsConfig.parse({ channels: [{ name: 'slack', type: 'slack', webhookUrl: { env: 'URL' } }], retry: { maxAttempts: 1 } });
+    await enqueue(config, msg('one'));
+    await enqueue(config, msg('two'));
+    const stop = new AbortController();
+    const interrupt = new AbortController();
+    const ids: string[] = [];
+    const hangs = channel((_m, deliveryId) => {
+      ids.push(deliveryId);
+      stop.abort();
+      interrupt.abort(); // the stop bound ran out while the receiver says nothing
+      return new Promise<void>(() => {});
+    });
+    const report = await deliverDue({ store: a, channels: hangs, config, log: silentLogger(), now, scrub: (t) => t, signal: stop.signal, interrupt: interrupt.signal });
+    expect(report).toMatchObject({ delivered: 0, failed: 1, interrupted: 1, gaveUp: 0 });
+    const [first, second] = await a.listOutbox();
+    // Not given up although maxAttempts is 1: the receiver did not fail, the sender stopped.
+    expect(first).toMatchObject({ attempts: 1, deliveredAt: null, gaveUpAt: null, leaseUntil: null, nextAttemptAt: new Date(clock).toISOString() });
+    expect(await a.listAttempts(first!.id)).toMatchObject([{ ok: false, interrupted: true }]);
+    expect(second).toMatchObject({ attempts: 0 });
+
+    const again: string[] = [];
+    expect(await deliver(b, config, channel(async (_m, deliveryId) => void again.push(deliveryId)))).toMatchObject({ delivered: 2 });
+    expect(again[0]).toBe(ids[0]);
+    expect((await a.listAttempts(first!.id)).map((x) => [x.ok, x.interrupted])).toEqual([[false, true], [true, false]]);
+  });
 });

@@ -7,6 +7,7 @@ import type { AlertStore, OutboxRow } from './alert-store.ts';
 import { nextAttemptAfter } from './backoff.ts';
 import type { Channel } from './channels/channel.ts';
 import { severityRank } from './finding.ts';
+import type { Severity } from './finding.ts';
 import { quietUntil } from './quiet-hours.ts';
 
 export interface DeliveryOutcome {
@@ -18,6 +19,8 @@ export interface DeliveryOutcome {
   error: string | null;
   /** Set when the message was given up after its last allowed attempt. */
   gaveUp: boolean;
+  /** Set when the send was cut by `interrupt` (shutdown): the message stays due. */
+  interrupted: boolean;
 }
 
 export interface DeliveryReport {
@@ -26,6 +29,8 @@ export interface DeliveryReport {
   gaveUp: number;
   /** Messages held back by quiet hours. */
   postponed: number;
+  /** Messages whose send was cut by `interrupt` (counted in `failed` too). */
+  interrupted: number;
   outcomes: DeliveryOutcome[];
 }
 
@@ -39,6 +44,11 @@ export interface DeliverDeps {
   scrub: (text: string) => string;
   /** Once aborted (the daemon is stopping), nothing more is sent: the send in flight finishes, the rest is released for the next pass. */
   signal?: AbortSignal;
+  /**
+   * Once aborted (the daemon stopped and its wait for the send in flight ran out), the send in
+   * flight is cut: recorded as an interrupted attempt, the message left due at once.
+   */
+  interrupt?: AbortSignal;
 }
 
 /**
@@ -49,22 +59,24 @@ const LEASE_MS = 10 * 60_000;
 
 /**
  * Sends every due outbox message once: singles one by one, digest messages as one message per
- * channel. Quiet hours hold messages below the bypass severity until they end (not an attempt).
+ * channel. Quiet hours hold messages below the bypass severity, and every resolved notice, until
+ * they end (not an attempt; see `breaksQuietHours`).
  * Every attempt is recorded; a failure is retried with capped exponential backoff.
  */
 export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
-  const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, outcomes: [] };
+  const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, interrupted: 0, outcomes: [] };
   const now = deps.now();
   const rows = await deps.store.claimDue(now, LEASE_MS);
   const q = deps.config.quietHours;
   const until = q ? quietUntil(now, q) : null;
-  const sendable: OutboxRow[] = [];
-  const held: number[] = [];
+  let sendable: OutboxRow[] = [];
+  let heldRows: OutboxRow[] = [];
   for (const r of rows) {
-    const bypass = q !== undefined && q.bypass !== 'none' && severityRank(r.severity) >= severityRank(q.bypass);
-    if (until !== null && !bypass) held.push(r.id);
+    if (until !== null && q !== undefined && !breaksQuietHours(r, q.bypass)) heldRows.push(r);
     else sendable.push(r);
   }
+  if (until !== null) ({ sendable, held: heldRows } = await keepInOrder(deps.store, sendable, heldRows, now));
+  const held = heldRows.map((r) => r.id);
   if (held.length > 0 && until !== null) {
     await deps.store.postpone(held, until.toISOString());
     report.postponed = held.length;
@@ -105,15 +117,26 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
   let error: string | null = null;
   try {
     if (!channel) throw new Error(`channel "${first.channel}" is no longer in alerts.channels; add it back or the message is given up after its retries`);
-    await channel.send(message, deliveryIdOf(rows));
+    // Raced against `interrupt` as well, so a channel that ignores the signal still cannot hold shutdown.
+    await untilAborted(channel.send(message, deliveryIdOf(rows), deps.interrupt), deps.interrupt);
   } catch (e) {
     error = deps.scrub(e instanceof Error ? e.message : String(e));
   }
   const at = deps.now();
+  if (error !== null && deps.interrupt?.aborted) {
+    // The receiver may have the message or not: it stays due at once, and the next start sends it
+    // again under the same delivery id, which the receiver uses to drop a repeat.
+    await deps.store.recordAttempt(ids, { ok: false, interrupted: true, at: at.toISOString(), error, nextAttemptAt: at.toISOString() });
+    report.failed += rows.length;
+    report.interrupted += rows.length;
+    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: false, interrupted: true });
+    deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, error }, 'alert send interrupted by shutdown; it stays due and is sent again under the same delivery id');
+    return;
+  }
   if (error === null) {
     await deps.store.recordAttempt(ids, { ok: true, at: at.toISOString() });
     report.delivered += rows.length;
-    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false });
+    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false, interrupted: false });
     deps.log.info({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert delivered');
     return;
   }
@@ -123,9 +146,54 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
   await deps.store.recordAttempt(ids, { ok: false, at: at.toISOString(), error, nextAttemptAt: next?.toISOString() ?? null });
   report.failed += rows.length;
   if (next === null) report.gaveUp += rows.length;
-  report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: next === null });
+  report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: false, error, gaveUp: next === null, interrupted: false });
   if (next === null) deps.log.error({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error }, 'alert delivery given up after its last attempt');
   else deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, attempts, error, nextAttemptAt: next.toISOString() }, 'alert delivery failed; will retry');
+}
+
+/**
+ * A finding resolved and back again within one night: its new alert breaks through quiet hours,
+ * but the resolved notice before it was held, and sent alone in the morning it would say the
+ * problem is gone while it is open. So a message that breaks through takes the same finding's
+ * earlier held messages on its channel with it (held in this pass, or postponed by an earlier one
+ * and claimed now), and everything goes out in the order it was enqueued.
+ */
+async function keepInOrder(store: AlertStore, sendable: OutboxRow[], held: OutboxRow[], now: Date): Promise<{ sendable: OutboxRow[]; held: OutboxRow[] }> {
+  const breaking = sendable.filter((r) => r.findingId !== null && r.mode === 'single');
+  if (breaking.length === 0) return { sendable, held };
+  const precedes = (r: OutboxRow) => r.findingId !== null && r.mode === 'single' && breaking.some((b) => b.findingId === r.findingId && b.channel === r.channel && r.id < b.id);
+  const taken = held.filter(precedes);
+  const earlier = await store.claimEarlier(
+    breaking.map((b) => ({ findingId: b.findingId!, channel: b.channel, beforeId: b.id })),
+    now,
+    LEASE_MS,
+  );
+  return { sendable: [...sendable, ...taken, ...earlier].sort((a, b) => a.id - b.id), held: held.filter((r) => !precedes(r)) };
+}
+
+/** `work`, or a rejection as soon as `signal` aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('the send was interrupted because Evidentia is stopping'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
+/**
+ * Quiet hours exist so nobody is woken for what can wait. Only a problem that is still there
+ * breaks through: an alert (new) or a reminder (the problem is still open) of the bypass severity
+ * or higher. A resolved notice never does, whatever its severity: the problem is gone, and the
+ * notice is held until quiet hours end like any lower-severity message.
+ */
+export function breaksQuietHours(row: Pick<OutboxRow, 'kind' | 'severity'>, bypass: Severity | 'none'): boolean {
+  if (bypass === 'none' || row.kind === 'resolved') return false;
+  return severityRank(row.severity) >= severityRank(bypass);
 }
 
 /**

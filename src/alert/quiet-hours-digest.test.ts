@@ -14,6 +14,8 @@ import { deliverDue } from './deliver-due.ts';
 import type { Severity } from './finding.ts';
 import { quietUntil } from './quiet-hours.ts';
 import { routeMessage } from './routing.ts';
+import { planTransitions } from './plan-transitions.ts';
+import type { Observation } from './finding.ts';
 
 describe('quietUntil', () => {
   const q = { from: '22:00', to: '07:00', timeZone: 'Europe/Berlin', bypass: 'high' as const };
@@ -85,6 +87,75 @@ describe('delivery with quiet hours and digests', () => {
     expect((await send()).delivered).toBe(1);
     expect(JSON.parse(receiver.requests[1]!.body).text).toContain('Otter.ai');
     expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('a high finding opened in quiet hours is sent at once; its resolution in quiet hours waits for their end and is sent once', async () => {
+    const { config, send } = await setup({ quietHours: { from: '22:00', to: '07:00', timeZone: 'Europe/Berlin' } });
+    const finding = { id: 'leaver-1', org: 'contoso', type: 'leaver_access' as const, rule: 'leaver-access', subject: 'm365-main/henrietta', label: 'henrietta@contoso.com', scope: 'm365-main', severity: 'high' as const, detail: 'still enabled 30 h after leaving' };
+    const observe = async (runId: number, seen: boolean) => {
+      const obs: Observation = { org: 'contoso', runId, findings: seen ? [finding] : [], coverage: [{ type: 'leaver_access', scopes: ['m365-main'] }], unknown: [], notes: [] };
+      await store.transition('contoso', (existing) => planTransitions(existing, obs, config, new Date(clock)));
+    };
+    const titles = () => receiver.requests.map((r) => (JSON.parse(r.body) as { text: string }).text);
+
+    clock = Date.parse('2026-11-20T22:30:00Z'); // 23:30 in Berlin
+    await observe(1, true);
+    expect(await send()).toMatchObject({ delivered: 1, postponed: 0 });
+    expect(titles()).toEqual([expect.stringMatching(/^Leaver still has access: henrietta/)]);
+
+    clock = Date.parse('2026-11-21T02:00:00Z'); // 03:00 in Berlin: the leaver's access was removed
+    await observe(2, false);
+    expect(await send()).toMatchObject({ delivered: 0, postponed: 1 });
+    clock = Date.parse('2026-11-21T05:59:00Z');
+    expect(await send()).toMatchObject({ delivered: 0 });
+    expect(receiver.requests).toHaveLength(1);
+
+    clock = Date.parse('2026-11-21T06:00:00Z'); // 07:00 in Berlin: quiet hours are over
+    expect(await send()).toMatchObject({ delivered: 1 });
+    clock = Date.parse('2026-11-21T09:00:00Z');
+    expect(await send()).toMatchObject({ delivered: 0 });
+    expect(titles()).toEqual([expect.stringMatching(/^Leaver still has access/), expect.stringMatching(/^Resolved: Leaver still has access: henrietta/)]);
+  });
+
+  it('a finding resolved and back within one night: the held resolved notice goes out with the new alert, before it, and only once', async () => {
+    const { config, send } = await setup({ quietHours: { from: '22:00', to: '07:00', timeZone: 'Europe/Berlin' } });
+    const finding = { id: 'leaver-3', org: 'contoso', type: 'leaver_access' as const, rule: 'leaver-access', subject: 'm365-main/jo', label: 'jo@contoso.com', scope: 'm365-main', severity: 'high' as const, detail: 'still enabled' };
+    const observe = (runId: number, seen: boolean) =>
+      store.transition('contoso', (existing) =>
+        planTransitions(existing, { org: 'contoso', runId, findings: seen ? [finding] : [], coverage: [{ type: 'leaver_access', scopes: ['m365-main'] }], unknown: [], notes: [] }, config, new Date(clock)),
+      );
+    const texts = () => receiver.requests.map((r) => (JSON.parse(r.body) as { text: string }).text);
+    clock = Date.parse('2026-11-20T22:30:00Z');
+    await observe(1, true);
+    expect(await send()).toMatchObject({ delivered: 1 });
+    clock = Date.parse('2026-11-21T01:00:00Z');
+    await observe(2, false);
+    expect(await send()).toMatchObject({ delivered: 0, postponed: 1 });
+    clock = Date.parse('2026-11-21T03:00:00Z'); // the account is enabled again
+    await observe(3, true);
+    expect(await send()).toMatchObject({ delivered: 2, postponed: 0 });
+    clock = Date.parse('2026-11-21T06:00:00Z');
+    expect(await send()).toMatchObject({ delivered: 0 });
+    expect(texts()).toEqual([
+      expect.stringMatching(/^Leaver still has access: jo@/),
+      expect.stringMatching(/^Resolved: Leaver still has access: jo@/),
+      expect.stringMatching(/^Leaver still has access: jo@/),
+    ]);
+  });
+
+  it('a reminder of a still-open high finding breaks through quiet hours', async () => {
+    const { config, send } = await setup({ quietHours: { from: '22:00', to: '07:00', timeZone: 'Europe/Berlin' }, reminders: { every: '24h' } });
+    const finding = { id: 'leaver-2', org: 'contoso', type: 'leaver_access' as const, rule: 'leaver-access', subject: 'm365-main/ivo', label: 'ivo@contoso.com', scope: 'm365-main', severity: 'high' as const, detail: 'still enabled' };
+    const observe = async (runId: number) =>
+      store.transition('contoso', (existing) => planTransitions(existing, { org: 'contoso', runId, findings: [finding], coverage: [], unknown: [], notes: [] }, config, new Date(clock)));
+    clock = Date.parse('2026-11-20T12:00:00Z');
+    await observe(1);
+    expect(await send()).toMatchObject({ delivered: 1 });
+    clock = Date.parse('2026-11-21T23:00:00Z'); // 00:00 in Berlin, a day and more later
+    const changes = await observe(2);
+    expect(changes.events).toEqual([{ kind: 'reminder', findingId: 'leaver-2' }]);
+    expect(await send()).toMatchObject({ delivered: 1, postponed: 0 });
+    expect((JSON.parse(receiver.requests[1]!.body) as { text: string }).text).toMatch(/^Reminder: Leaver still has access/);
   });
 
   it('collects low-severity messages into one digest per interval', async () => {

@@ -157,7 +157,7 @@ export async function main(argv: readonly string[], io: { stdout: NodeJS.Writabl
     });
   program
     .command('prune')
-    .description('drop raw page bodies older than retention.rawPagesDays (or --days); hashes and results stay')
+    .description('drop raw page bodies older than retention.rawPagesDays (or --days) and settled alert deliveries older than retention.alertDeliveriesDays; hashes and results stay')
     .option('--days <n>', 'keep bodies of runs started within this many days', positiveInt)
     .option('--json', 'machine-readable output')
     .action(async (o: { days?: number; json?: boolean }, cmd: Command) => {

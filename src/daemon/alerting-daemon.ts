@@ -3,7 +3,9 @@ import type { App } from '../run/app.ts';
 import type { OrgRunResult } from '../run/pipeline.ts';
 import { createDaemonAlerts, type DaemonAlerts } from './daemon-alerts.ts';
 import type { DaemonClock } from './daemon-clock.ts';
+import { alertRetentionDays } from './daemon-config.ts';
 import { createDaemonMetrics } from './daemon-metrics.ts';
+import { pruneAlertHistory } from './retention-step.ts';
 import { startDaemon, type RunningDaemon } from './daemon-service.ts';
 
 export interface AlertingDaemon {
@@ -34,7 +36,9 @@ export async function startAlertingDaemon(app: App, opts: { clock: DaemonClock; 
     opts.onRunFinished?.(result);
   };
   try {
-    daemon = await startDaemon({ app, clock: opts.clock, random: opts.random, metrics, onRunFinished });
+    // Settled alert history goes after each run, like raw pages (retention.alertDeliveriesDays).
+    const pruneAlerts = (now: Date) => pruneAlertHistory(app.config.store.path, { days: alertRetentionDays(app.config.retention), now, log: app.log });
+    daemon = await startDaemon({ app, clock: opts.clock, random: opts.random, metrics, onRunFinished, pruneAlertHistory: pruneAlerts });
   } catch (e) {
     await alerts?.idle();
     await alerting?.close();

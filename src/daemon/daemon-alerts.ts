@@ -45,11 +45,16 @@ export interface DaemonAlerts {
    */
   idle(): Promise<void>;
   /**
-   * On SIGTERM: no new message is sent from now on (a send in flight finishes and is recorded;
-   * what is left stays due for the next start), so shutdown waits for one send at most.
+   * On SIGTERM: no new message is sent from now on (what is left stays due for the next start).
+   * A send in flight may finish and is recorded, for at most `alerts.stopTimeout`: then it is cut,
+   * recorded as an interrupted attempt and left due, so shutdown stays well inside systemd's stop
+   * timeout. The next start sends it again under the same delivery id.
    */
   stopSending(): void;
 }
+
+/** `alerts.stopTimeout`'s default, for a config built without the schema's defaults. */
+const DEFAULT_STOP_TIMEOUT_MS = 20_000;
 
 /**
  * Glue between the daemon and alerting. Deliveries are counted in the daemon's
@@ -65,6 +70,8 @@ export function createDaemonAlerts(deps: {
 }): DaemonAlerts {
   const { alerting } = deps;
   const stopping = new AbortController();
+  const interrupting = new AbortController();
+  let interruptTimer: NodeJS.Timeout | null = null;
   // One pass at a time: a slow SMTP server must not let timer ticks pile up and send twice.
   let busy: Promise<void> = Promise.resolve();
   const serial = (work: () => Promise<void>): Promise<void> => {
@@ -80,12 +87,12 @@ export function createDaemonAlerts(deps: {
     }
   };
   const deliver = async (): Promise<void> => {
-    const report = await alerting.deliverDue({ signal: stopping.signal });
+    const report = await alerting.deliverDue({ signal: stopping.signal, interrupt: interrupting.signal });
     for (const o of report.outcomes) {
-      deps.metrics.recordAlertDelivery(o.channel, o.ok ? 'sent' : o.gaveUp ? 'gave_up' : 'failed');
+      deps.metrics.recordAlertDelivery(o.channel, o.ok ? 'sent' : o.interrupted ? 'interrupted' : o.gaveUp ? 'gave_up' : 'failed');
     }
     if (report.delivered + report.failed + report.gaveUp > 0) {
-      deps.log.info({ delivered: report.delivered, failed: report.failed, gaveUp: report.gaveUp, postponed: report.postponed }, 'alert deliveries');
+      deps.log.info({ delivered: report.delivered, failed: report.failed, gaveUp: report.gaveUp, interrupted: report.interrupted, postponed: report.postponed }, 'alert deliveries');
     }
   };
 
@@ -101,7 +108,13 @@ export function createDaemonAlerts(deps: {
       serial(pass).catch((err: unknown) => deps.log.error({ err }, 'alerting failed; findings stay in the outbox for the next pass'));
     },
     tick: () => serial(pass),
-    stopSending: () => stopping.abort(),
+    stopSending() {
+      if (stopping.signal.aborted) return;
+      stopping.abort();
+      interruptTimer = setTimeout(() => interrupting.abort(), deps.config.alerts?.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS);
+      // The bound must never be what keeps the process alive once everything else is done.
+      interruptTimer.unref();
+    },
     async idle() {
       // A pass queued while waiting (a run's hook during shutdown) is waited for too.
       let seen: Promise<void>;
@@ -109,6 +122,7 @@ export function createDaemonAlerts(deps: {
         seen = busy;
         await seen.catch(() => {});
       } while (seen !== busy);
+      if (interruptTimer !== null && stopping.signal.aborted) clearTimeout(interruptTimer);
     },
   };
 }

@@ -90,9 +90,23 @@ export const retentionConfig = z
      * each daemon run (hashes, manifests, entities and results are kept). Absent: kept forever.
      */
     rawPagesDays: z.number().int().min(1).optional(),
+    /**
+     * Alert messages delivered or given up more than this many days ago are deleted with their
+     * attempts (and findings resolved that long ago), after each daemon run and by `prune`. Messages
+     * still due and open findings are always kept. @default 90 (see `alertRetentionDays`)
+     */
+    alertDeliveriesDays: z.number().int().min(1).optional(),
   })
   .strict();
 export type RetentionConfig = z.infer<typeof retentionConfig>;
+
+/** Alert history is kept this many days unless `retention.alertDeliveriesDays` says otherwise. */
+export const DEFAULT_ALERT_DELIVERIES_DAYS = 90;
+
+/** The alert retention in effect (the default lives here, not in the schema: `retention:` itself defaults to `{}`). */
+export function alertRetentionDays(retention: RetentionConfig): number {
+  return retention.alertDeliveriesDays ?? DEFAULT_ALERT_DELIVERIES_DAYS;
+}
 
 /** A schedule for an organisation the config does not have is a typo that would silently never run. */
 export function checkDaemonSchedules(daemon: DaemonConfig, orgIds: readonly string[]): void {

@@ -22,6 +22,11 @@ export interface DaemonOptions {
   /** Test seam: one run of an org. @default collect every connector, store, evaluate */
   runOnce?: (app: App, orgIndex: number, opts: { signal: AbortSignal; now: () => Date; mode: RunMode }) => Promise<OrgRunResult>;
   onSchedulerEvent?: (e: SchedulerEvent) => void;
+  /**
+   * Alert retention, run after each run beside the raw-page prune (`retention-step.ts`,
+   * `pruneAlertHistory`); it logs its own errors. Absent: alert history is not pruned (tests).
+   */
+  pruneAlertHistory?: (now: Date) => Promise<unknown>;
   /** Made by the caller when something built before the daemon (alerts) must count into it. @default a fresh registry */
   metrics?: DaemonMetrics;
 }
@@ -78,6 +83,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     if (config.retention.rawPagesDays !== undefined && !signal.aborted) {
       await pruneAfterRun(app.store, { days: config.retention.rawPagesDays, now: clock.now(), log });
     }
+    if (opts.pruneAlertHistory && !signal.aborted) await opts.pruneAlertHistory(clock.now());
     if (opts.onRunFinished) {
       try {
         await opts.onRunFinished(result);

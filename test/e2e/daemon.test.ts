@@ -140,11 +140,12 @@ describe('evidentia daemon on the demo tenant', () => {
     expect(JSON.parse(evaluate.stdout)).toMatchObject({ runId: 2, identicalToPrevious: true });
   }, 90_000);
 
-  it('prune without a retention setting or --days says how to fix it (exit 2)', async () => {
+  it('prune without a raw-page retention setting or --days keeps the bodies and says how to prune them; alert history is pruned by its default', async () => {
     const bare = join(dir, 'bare.yaml');
     await writeFile(bare, stringify({ store: { path: 'daemon.db' }, organisations: [{ id: 'contoso', name: 'Acme', connectors: [{ type: 'hr-csv', id: 'hr', file: 'x.csv' }] }] }));
-    const refused = await runCli(['prune', '-c', bare], { cwd: dir });
-    expect(refused.code).toBe(2);
-    expect(refused.stderr.trim()).toBe('evidentia: prune: no retention configured; set retention.rawPagesDays in the config or pass --days N');
+    const kept = await runCli(['prune', '-c', bare], { cwd: dir });
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain('Raw page bodies kept: no retention configured for them; set retention.rawPagesDays in the config or pass --days N.');
+    expect(kept.stdout).toMatch(/^Pruned 0 alert deliveries \(0 attempts\) delivered or given up before \S+, and 0 alert findings resolved before then/m);
   });
 });

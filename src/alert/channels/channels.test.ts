@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -105,4 +106,44 @@ describe('e-mail over SMTP', () => {
     expect(err?.message).not.toContain('wrong-pa55word-xyz');
     expect(smtp.mails).toHaveLength(0);
   });
+});
+
+/** A TCP server on 127.0.0.1 that accepts and never says a word; resolves `closed` when the client hangs up. */
+async function startSilentServer(): Promise<{ port: number; connected: Promise<void>; closed: Promise<void>; close: () => Promise<void> }> {
+  let onConnect!: () => void;
+  let onClose!: () => void;
+  const connected = new Promise<void>((r) => (onConnect = r));
+  const closed = new Promise<void>((r) => (onClose = r));
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', () => {}); // read and never answer
+    socket.on('close', () => onClose());
+    onConnect();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  return { port, connected, closed, close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }) };
+}
+
+describe('a send cut short by shutdown', () => {
+  it.each(['webhook', 'email'] as const)('%s: aborting the signal ends the send at once and closes its connection', async (type) => {
+    const silent = await startSilentServer();
+    cleanups.push(() => silent.close());
+    const channel =
+      type === 'webhook'
+        ? { name: 'siem', type, url: { env: 'HOOK_URL' }, signingKey: { env: 'HOOK_KEY' }, timeoutMs: 60_000 }
+        : { name: 'mail', type, host: '127.0.0.1', port: silent.port, requireTls: false, from: 'evidentia@contoso.com', to: ['security@contoso.com'], timeoutMs: 60_000 };
+    const config = alertsConfig.parse({ channels: [channel] });
+    const channels = await createChannels(config, { secrets: new SecretRegistry({ HOOK_URL: `http://127.0.0.1:${silent.port}/hook`, HOOK_KEY: 'k'.repeat(32) }), now: () => NOW });
+    const c = channels.get(channel.name)!;
+    cleanups.push(() => c.close());
+    const stop = new AbortController();
+    const sending = c.send(message, 'd-1', stop.signal).then(() => null, (e: unknown) => e as Error);
+    await silent.connected;
+    stop.abort();
+    // Without the abort this would wait for the 60 s timeout and the test would time out.
+    expect((await sending)?.message).toBe(`${channel.name}: the send was interrupted because Evidentia is stopping`);
+    await silent.closed;
+  }, 10_000);
 });

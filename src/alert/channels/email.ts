@@ -39,11 +39,14 @@ export function emailChannel(name: string, o: EmailOptions): Channel {
   return {
     name,
     type: 'email',
-    async send(m, deliveryId) {
+    async send(m, deliveryId, signal) {
       const { subject, text } = emailContent(m);
       try {
-        await transport.sendMail({ from: o.from, to: o.to, subject, text, headers: { 'X-Evidentia-Delivery': deliveryId } });
+        // nodemailer closes the SMTP connection when `signal` aborts (its typings predate the option).
+        const mail: Parameters<typeof transport.sendMail>[0] & { signal?: AbortSignal } = { from: o.from, to: o.to, subject, text, headers: { 'X-Evidentia-Delivery': deliveryId }, ...(signal ? { signal } : {}) };
+        await transport.sendMail(mail);
       } catch (e) {
+        if (signal?.aborted) throw new DeliveryError(`${name}: the send was interrupted because Evidentia is stopping`, { cause: e });
         const err = e as { code?: string; responseCode?: number; response?: string; message?: string };
         const why = err.responseCode ? `the SMTP server answered ${err.responseCode}: ${(err.response ?? '').slice(0, 200)}` : `${err.code ?? 'error'}: ${err.message ?? String(e)}`;
         throw new DeliveryError(`${name}: ${why}`, { cause: e });

@@ -26,7 +26,8 @@ export function checkWebhookUrl(value: string, path: string): string {
  * redirect would carry the payload somewhere nobody configured). Errors say the status and the
  * start of the receiver's answer, never the URL.
  */
-export async function postJson(opts: { fetch: FetchLike; url: string; body: string; headers?: Record<string, string>; timeoutMs: number; channel: string }): Promise<void> {
+export async function postJson(opts: { fetch: FetchLike; url: string; body: string; headers?: Record<string, string>; timeoutMs: number; channel: string; signal?: AbortSignal | undefined }): Promise<void> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
   let res: Response;
   try {
     res = await opts.fetch(opts.url, {
@@ -34,9 +35,10 @@ export async function postJson(opts: { fetch: FetchLike; url: string; body: stri
       headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'evidentia-alerts', ...opts.headers },
       body: opts.body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(opts.timeoutMs),
+      signal: opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout,
     });
   } catch (e) {
+    if (opts.signal?.aborted) throw new DeliveryError(`${opts.channel}: the send was interrupted because Evidentia is stopping`, { cause: e });
     throw new DeliveryError(`${opts.channel}: ${networkReason(e, opts.timeoutMs)}`, { cause: e });
   }
   const text = await res.text().catch(() => '');

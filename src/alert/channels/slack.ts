@@ -27,7 +27,7 @@ export function slackChannel(name: string, url: string, timeoutMs: number, fetch
   return {
     name,
     type: 'slack',
-    send: (m) => postJson({ fetch, url, body: JSON.stringify(slackPayload(m)), timeoutMs, channel: name }),
+    send: (m, _deliveryId, signal) => postJson({ fetch, url, body: JSON.stringify(slackPayload(m)), timeoutMs, channel: name, signal }),
     close: async () => {},
   };
 }

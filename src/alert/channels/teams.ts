@@ -38,7 +38,7 @@ export function teamsChannel(name: string, url: string, timeoutMs: number, fetch
   return {
     name,
     type: 'teams',
-    send: (m) => postJson({ fetch, url, body: JSON.stringify(teamsPayload(m)), timeoutMs, channel: name }),
+    send: (m, _deliveryId, signal) => postJson({ fetch, url, body: JSON.stringify(teamsPayload(m)), timeoutMs, channel: name, signal }),
     close: async () => {},
   };
 }

@@ -13,11 +13,11 @@ export function webhookChannel(name: string, url: string, key: string, timeoutMs
   return {
     name,
     type: 'webhook',
-    send: (m, deliveryId) => {
+    send: (m, deliveryId, signal) => {
       const body = webhookBody(m, deliveryId);
       const timestamp = Math.floor(now().getTime() / 1000);
       const headers = { 'x-evidentia-timestamp': String(timestamp), 'x-evidentia-signature': signWebhook(key, timestamp, body), 'x-evidentia-delivery': deliveryId };
-      return postJson({ fetch, url, body, headers, timeoutMs, channel: name });
+      return postJson({ fetch, url, body, headers, timeoutMs, channel: name, signal });
     },
     close: async () => {},
   };

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { AgentError } from '../../core/errors.ts';
 import type { AlertMessage } from '../../alert/alert-message.ts';
-import type { AlertStore, AttemptResult, AttemptRow, FindingChanges, FindingState, OutboxInput, OutboxRow, StoredFinding } from '../../alert/alert-store.ts';
+import type { AlertPruneResult, AlertStore, AttemptResult, AttemptRow, FindingChanges, FindingState, OutboxInput, OutboxRow, StoredFinding } from '../../alert/alert-store.ts';
+import { pruneAlertHistory } from './alert-retention.ts';
 import { openDatabase } from './open-database.ts';
 import { toAgentError } from './sqlite-errors.ts';
 import type { ErrorContext } from './sqlite-errors.ts';
@@ -117,6 +118,28 @@ class SqliteAlertStore implements AlertStore {
     );
   }
 
+  async claimEarlier(of: readonly { findingId: string; channel: string; beforeId: number }[], now: Date, leaseMs: number): Promise<OutboxRow[]> {
+    const at = now.toISOString();
+    return this.#guard('claim held alert messages', () =>
+      this.#db
+        .transaction(() => {
+          const find = this.#db.prepare<[string, string, number, string], OutboxDbRow>(
+            `SELECT * FROM alert_outbox
+             WHERE finding_id = ? AND channel = ? AND id < ? AND mode = 'single'
+               AND delivered_at IS NULL AND gave_up_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)
+             ORDER BY id`,
+          );
+          const lease = this.#db.prepare('UPDATE alert_outbox SET lease_until = ? WHERE id = ?');
+          const until = new Date(now.getTime() + leaseMs).toISOString();
+          const found = new Map<number, OutboxDbRow>();
+          for (const o of of) for (const r of find.all(o.findingId, o.channel, o.beforeId, at)) found.set(r.id, r);
+          for (const id of found.keys()) lease.run(until, id);
+          return [...found.values()].sort((a, b) => a.id - b.id).map((r) => toOutbox({ ...r, lease_until: until }));
+        })
+        .immediate(),
+    );
+  }
+
   async renewLease(ids: readonly number[], heldUntil: string, until: string): Promise<boolean> {
     return this.#guard('renew the lease on alert messages', () => {
       try {
@@ -142,14 +165,14 @@ class SqliteAlertStore implements AlertStore {
       this.#db
         .transaction(() => {
           const read = this.#db.prepare<[number], { attempts: number }>('SELECT attempts FROM alert_outbox WHERE id = ?');
-          const log = this.#db.prepare('INSERT INTO alert_attempts (outbox_id, attempt, at, ok, error) VALUES (?, ?, ?, ?, ?)');
+          const log = this.#db.prepare('INSERT INTO alert_attempts (outbox_id, attempt, at, ok, error, interrupted) VALUES (?, ?, ?, ?, ?, ?)');
           const ok = this.#db.prepare('UPDATE alert_outbox SET attempts = ?, delivered_at = ?, last_error = NULL, lease_until = NULL WHERE id = ?');
           const failed = this.#db.prepare('UPDATE alert_outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, gave_up_at = ?, lease_until = NULL WHERE id = ?');
           for (const id of ids) {
             const row = read.get(id);
             if (!row) throw new AgentError('not_found', `no alert message ${id} in the outbox`);
             const n = row.attempts + 1;
-            log.run(id, n, attempt.at, attempt.ok ? 1 : 0, attempt.ok ? null : attempt.error);
+            log.run(id, n, attempt.at, attempt.ok ? 1 : 0, attempt.ok ? null : attempt.error, !attempt.ok && attempt.interrupted === true ? 1 : 0);
             if (attempt.ok) ok.run(n, attempt.at, id);
             else failed.run(n, attempt.error, attempt.nextAttemptAt ?? attempt.at, attempt.nextAttemptAt === null ? attempt.at : null, id);
           }
@@ -167,6 +190,10 @@ class SqliteAlertStore implements AlertStore {
         })
         .immediate(),
     );
+  }
+
+  async prune(olderThan: Date): Promise<AlertPruneResult> {
+    return this.#guard('prune alert history', () => pruneAlertHistory(this.#db, olderThan));
   }
 
   async listFindings(filter: { org?: string; state?: FindingState } = {}): Promise<StoredFinding[]> {
@@ -192,9 +219,9 @@ class SqliteAlertStore implements AlertStore {
   async listAttempts(outboxId: number): Promise<AttemptRow[]> {
     return this.#guard('list delivery attempts', () =>
       this.#db
-        .prepare<[number], { outbox_id: number; attempt: number; at: string; ok: number; error: string | null }>('SELECT * FROM alert_attempts WHERE outbox_id = ? ORDER BY attempt')
+        .prepare<[number], { outbox_id: number; attempt: number; at: string; ok: number; error: string | null; interrupted: number }>('SELECT * FROM alert_attempts WHERE outbox_id = ? ORDER BY attempt')
         .all(outboxId)
-        .map((r) => ({ outboxId: r.outbox_id, attempt: r.attempt, at: r.at, ok: r.ok === 1, error: r.error })),
+        .map((r) => ({ outboxId: r.outbox_id, attempt: r.attempt, at: r.at, ok: r.ok === 1, error: r.error, interrupted: r.interrupted === 1 })),
     );
   }
 
