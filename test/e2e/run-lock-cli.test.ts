@@ -134,6 +134,25 @@ describe('one collection per organisation at a time, across processes', () => {
     expect(lockRows()).toEqual([]);
   }, 90_000);
 
+  it('frees the lock when a held collect is stopped with SIGTERM (exit 130)', async () => {
+    const hold = holdGraph();
+    const stopped = spawnCli(['collect', '--org', 'acme', '-c', config], { cwd: dir, env: env() });
+    try {
+      await until('the collect to reach Graph', hold.reached);
+      expect(lockRows()).toEqual([{ org: 'acme', pid: stopped.child.pid, command: 'evidentia collect' }]);
+      // Let Graph answer only once the child has taken the signal, so the run cannot finish first.
+      const heard = new Promise<void>((resolve) => stopped.child.stderr!.on('data', (d: Buffer) => d.toString().includes('SIGTERM') && resolve()));
+      stopped.child.kill('SIGTERM');
+      await heard;
+    } finally {
+      hold.release();
+    }
+    const done = await stopped.done;
+    expect(done.code, done.stderr).toBe(EXIT.interrupted);
+    expect((await runsOf('acme'))[0]).toMatchObject({ status: 'interrupted' });
+    expect(lockRows()).toEqual([]);
+  }, 90_000);
+
   it('takes over the lock of a SIGKILLed holder, saying whose it was', async () => {
     const hold = holdGraph();
     const doomed = spawnCli(['collect', '--org', 'acme', '-c', config], { cwd: dir, env: env() });
