@@ -17,6 +17,8 @@ export const EXIT = {
   store: 5,
   /** `alerts test` could not deliver to at least one channel (each is reported with the reason). */
   delivery: 6,
+  /** Another Evidentia process was collecting an organisation (its run lock is held): that one was skipped, nothing stored for it. */
+  locked: 7,
   /** Interrupted by SIGINT/SIGTERM; what was collected is stored and the run is marked interrupted. */
   interrupted: 130,
 } as const;

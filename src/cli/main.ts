@@ -40,6 +40,7 @@ function exitCodeFor(e: unknown): number {
   if (e instanceof AgentError) {
     if (e.code === 'config_missing' || e.code === 'config_invalid' || e.code === 'secret_missing' || e.code === 'usage' || e.code === 'not_found') return EXIT.usage;
     if (e.code === 'store_failed' || e.code === 'store_locked') return EXIT.store;
+    if (e.code === 'run_locked') return EXIT.locked;
     if (e.code === 'aborted') return EXIT.interrupted;
   }
   return EXIT.internal;

@@ -11,6 +11,7 @@ export type AgentErrorCode =
   | 'not_found'
   | 'store_failed'
   | 'store_locked'
+  | 'run_locked'
   | 'foreign_origin'
   | 'next_link_loop'
   | 'http_failed'

@@ -17,6 +17,8 @@ export interface DaemonMetrics {
   recordAlertDelivery(channel: string, outcome: 'sent' | 'failed' | 'retrying' | string): void;
   /** A slot that came while the org's previous run was still going. */
   recordSkippedSlot(org: string): void;
+  /** A slot skipped because another process held the org's run lock (it was collecting the org). */
+  recordLockedSlot(org: string): void;
   /** Prometheus text exposition. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -36,6 +38,7 @@ export function createDaemonMetrics(): DaemonMetrics {
   const latest = new Gauge({ name: 'evidentia_rule_status', help: '1 for the status of each rule in the newest evaluated run, 0 for the other statuses.', labelNames: ['org', 'rule', 'status'], registers });
   const lastSuccess = new Gauge({ name: 'evidentia_last_successful_run_timestamp_seconds', help: 'Start of the newest complete or partial run, by organisation.', labelNames: ['org'], registers });
   const skipped = new Counter({ name: 'evidentia_slots_skipped_total', help: 'Schedule slots skipped because the previous run of the organisation was still going.', labelNames: ['org'], registers });
+  const locked = new Counter({ name: 'evidentia_slots_locked_total', help: 'Schedule slots skipped because another process was collecting the organisation (it held the run lock).', labelNames: ['org'], registers });
   const alerts = new Counter({ name: 'evidentia_alert_deliveries_total', help: 'Alert deliveries, by channel and outcome.', labelNames: ['channel', 'outcome'], registers });
 
   return {
@@ -57,6 +60,9 @@ export function createDaemonMetrics(): DaemonMetrics {
     },
     recordSkippedSlot(org) {
       skipped.inc({ org });
+    },
+    recordLockedSlot(org) {
+      locked.inc({ org });
     },
     recordAlertDelivery(channel, outcome) {
       alerts.inc({ channel, outcome });

@@ -11,6 +11,7 @@ import { applyRun, healthReport, isSuccessfulRun, runRef, type HealthReport, typ
 import { startHttpEndpoint, type HttpEndpoint } from './http-endpoint.ts';
 import { pruneAfterRun } from './retention-step.ts';
 import { Scheduler, type SchedulerEvent } from './scheduler.ts';
+import { isRunLocked } from '../run/run-lock.ts';
 
 export interface DaemonOptions {
   app: App;
@@ -75,7 +76,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     } };
     const { mode, why } = await nextRunMode(app.store, org, daemon, clock.now());
     log.info({ org, mode, why }, 'scheduled run starting');
-    const result = await runOnce(counted, index, { signal, now: () => clock.now(), mode });
+    let result: OrgRunResult;
+    try {
+      result = await runOnce(counted, index, { signal, now: () => clock.now(), mode });
+    } catch (e) {
+      if (!isRunLocked(e)) throw e;
+      // Another process (a hand-run collect, cron, a second daemon) is collecting this org: skip
+      // the slot, not queue it; the next slot tries again.
+      const h = e.heldBy;
+      const heldBy = { command: h.command, pid: h.pid, hostname: h.hostname, since: h.acquiredAt };
+      log.warn({ org, heldBy }, 'slot skipped: another process is collecting this organisation');
+      metrics.recordLockedSlot(org);
+      const state = states.get(org)!;
+      states.set(org, { ...state, lockedSlots: { count: (state.lockedSlots?.count ?? 0) + 1, lastAt: clock.now().toISOString(), heldBy } });
+      return;
+    }
     const stats: ConnectorApiStats[] = api.map((a) => ({ instance: a.instance, stats: a.ctx.stats.snapshot() }));
     metrics.recordRun(result, stats);
     states.set(org, applyRun(states.get(org)!, result.run, result.outcomes));

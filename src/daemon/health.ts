@@ -24,9 +24,20 @@ export interface ConnectorState {
   lastStatus: ConnectorStatus;
 }
 
+/** Slots skipped because another process held the organisation's run lock, since the daemon started. */
+export interface LockedSlots {
+  count: number;
+  /** When the newest one was skipped. */
+  lastAt: string;
+  /** Who held the lock then: the command, its pid and host, and since when. */
+  heldBy: { command: string; pid: number; hostname: string; since: string };
+}
+
 export interface OrgState {
   org: string;
   schedule: Schedule;
+  /** Absent until a slot is skipped for the run lock. */
+  lockedSlots?: LockedSlots;
   /** The newest finished run, interrupted ones included. */
   lastRun: RunRef | null;
   /** The newest run that was sealed as complete or partial (evidence that was evaluated). */
@@ -92,6 +103,8 @@ export interface HealthReport {
     stale: boolean;
     staleAfter: string | null;
     failing: boolean;
+    /** Slots skipped because another process was collecting this organisation; null when none. */
+    skippedLocked: LockedSlots | null;
     connectors: Array<ConnectorState & { stale: boolean; staleAfter: string | null }>;
   }>;
 }
@@ -121,6 +134,7 @@ export function healthReport(states: readonly OrgState[], opts: { now: Date; sin
       stale: orgStale,
       staleAfter: org.deadline?.toISOString() ?? null,
       failing: orgFailing,
+      skippedLocked: s.lockedSlots ?? null,
       connectors,
     };
   });

@@ -11,6 +11,7 @@ import { openSqliteStore } from '../store/sqlite/index.ts';
 import { createHttpContext, httpContextOptionsFromConfig } from '../http/request-with-retry.ts';
 import { validateConfigUpFront } from './validate-config.ts';
 import type { HttpContext } from '../http/http-context.ts';
+import type { RunLockOptions } from './run-lock.ts';
 
 /** Everything a command needs, opened once and closed once. */
 export interface App {
@@ -21,6 +22,8 @@ export interface App {
   registry: ConnectorRegistry;
   /** A fresh HTTP context per connector instance (pacing budgets are per tenant). */
   httpFor: (instance: string) => HttpContext;
+  /** Lease and renewal of the per-organisation run lock (src/run/run-lock.ts). @default DEFAULT_RUN_LOCK */
+  runLock?: RunLockOptions;
   close(): Promise<void>;
 }
 

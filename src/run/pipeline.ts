@@ -8,6 +8,7 @@ import type { EvaluationRecord, RunRecord, BeginRun } from '../store/evidence-st
 import { allRules } from '../../rules/index.ts';
 import type { App } from './app.ts';
 import { TOOL_VERSION } from './version.ts';
+import { withRunLock } from './run-lock.ts';
 
 export interface OrgRunResult {
   run: RunRecord;
@@ -27,7 +28,8 @@ export function selectOrgs(app: App, org: string | undefined): number[] {
 
 /**
  * One run: collect every connector of the org, seal the evidence, evaluate every rule from the
- * store, store the results. An interrupted run is sealed as such and not evaluated.
+ * store, store the results. An interrupted run is sealed as such and not evaluated. The whole run
+ * holds the org's run lock; when another process holds it, throws `RunLockedError` and stores nothing.
  */
 export async function collectAndEvaluate(
   app: App,
@@ -43,6 +45,16 @@ export async function collectAndEvaluate(
 ): Promise<OrgRunResult> {
   const org = app.config.organisations[orgIndex]!;
   const connectors = resolveConnectors(app.config, orgIndex, app.registry);
+  return withRunLock(app, org.id, { trigger: opts.trigger, signal: opts.signal }, (signal) => collectAndEvaluateLocked(app, orgIndex, connectors, { ...opts, signal }));
+}
+
+async function collectAndEvaluateLocked(
+  app: App,
+  orgIndex: number,
+  connectors: ReturnType<typeof resolveConnectors>,
+  opts: Parameters<typeof collectAndEvaluate>[2],
+): Promise<OrgRunResult> {
+  const org = app.config.organisations[orgIndex]!;
   const { run, outcomes } = await runCollection({
     store: app.store,
     org: org.id,

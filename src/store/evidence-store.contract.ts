@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../core/canonical-json.ts';
 import type { EvidenceStore } from './evidence-store.ts';
+import { describeRunLockContract } from './run-lock.contract.ts';
 import {
   accessKey, account, beginInput, inventoriesOf, KEYS, outcome, page, recordTypicalRun, rejection, result, sealTypicalRun, USERS,
 } from './store-test-fixtures.ts';
@@ -308,5 +309,7 @@ export function describeEvidenceStoreContract(name: string, createHarness: () =>
       await rejection(store.listRuns(), 'store_failed');
       await store.close();
     });
+
+    describeRunLockContract(createHarness);
   });
 }

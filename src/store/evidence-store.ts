@@ -2,6 +2,7 @@ import type { Entity } from '../core/model.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { RuleResult } from '../core/rule.ts';
 import type { RunInventories } from '../inventory/inventory-schema.ts';
+import type { AcquireRunLock, AcquireRunLockResult, RunLease } from './run-lock.ts';
 
 /**
  * The evidence store. Append-only: a run's pages, entities and outcomes are written while it runs
@@ -74,6 +75,16 @@ export interface EvidenceStore {
    * `verify` still passes (and counts pruned pages); `readPageBody` then returns null.
    */
   prune(opts: { olderThan: Date }): Promise<PruneResult>;
+  /**
+   * Run lock (src/store/run-lock.ts): one collection per organisation at a time across processes.
+   * Atomic: of two processes asking at once, one gets it. A held lock that is stale (`staleReason`)
+   * is taken over and the result says from whom. Not evidence: never in manifests, exports or `verify`.
+   */
+  acquireRunLock(input: AcquireRunLock): Promise<AcquireRunLockResult>;
+  /** Extends the lease by `leaseMs` from now; null when the lock is no longer the holder's (it was taken over). */
+  renewRunLock(lease: RunLease, leaseMs: number): Promise<RunLease | null>;
+  /** Frees the holder's lock; does nothing when another process has taken it over meanwhile. */
+  releaseRunLock(lease: RunLease): Promise<void>;
   close(): Promise<void>;
 }
 

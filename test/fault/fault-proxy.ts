@@ -18,7 +18,9 @@ export type FaultAction =
   /** Send the headers and half the body, then destroy the socket. */
   | { kind: 'truncate' }
   /** Never answer (the client's timeout must end it). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Hold the request until `until` settles, then pass it through (a client kept mid-collection). */
+  | { kind: 'hold'; until: Promise<void> };
 
 export interface FaultRule {
   /** Which requests the rule watches, e.g. `(m, p) => p.startsWith('/admin/directory/v1/users')`. */
@@ -89,6 +91,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const action = rule?.action;
     if (action?.kind === 'reset') return req.socket.destroy();
     if (action?.kind === 'hang') return;
+    if (action?.kind === 'hold') await action.until;
     if (action?.kind === 'status') {
       record.status = action.status;
       res.writeHead(action.status, { 'content-type': 'application/json', ...action.headers }).end(action.body ?? '');

@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes.ts';
 import type { RuleResult } from '../../core/rule.ts';
 import { openAlerting } from '../../alert/open-alerting.ts';
 import { describeAfterRun, describeDelivery } from '../../alert/describe-reports.ts';
+import { isRunLocked } from '../../run/run-lock.ts';
 
 export interface CollectCommandOptions {
   org?: string;
@@ -22,13 +23,22 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
   const progress = createProgress();
   const all: { org: string; runId: number; results: RuleResult[] }[] = [];
   let interrupted = false;
+  let locked = false;
   const orgs = selectOrgs(app, opts.org);
   await preflight(app, orgs);
   // Opened before collecting, so a missing channel secret stops the command before any request.
   const alerting = await openAlerting({ config: app.config, store: app.store, secrets: app.secrets, log: app.log, now: opts.now });
   try {
     for (const i of orgs) {
-      const { run, evaluation } = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress, ...(opts.incremental ? { mode: 'incremental' as const } : {}) });
+      const collected = await collectAndEvaluate(app, i, { signal: opts.signal, now: opts.now, trigger: 'manual', onEvent: progress, ...(opts.incremental ? { mode: 'incremental' as const } : {}) }).catch((e: unknown) => {
+        // Another process is collecting this org: skip it (nothing stored), say so, collect the others.
+        if (!isRunLocked(e)) throw e;
+        process.stderr.write(`evidentia: ${e.message}\n`);
+        locked = true;
+        return null;
+      });
+      if (!collected) continue;
+      const { run, evaluation } = collected;
       if (alerting) process.stderr.write(describeAfterRun(await alerting.afterRun(run, evaluation)));
       if (!evaluation) {
         interrupted = true;
@@ -43,5 +53,6 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
   }
   if (opts.json) opts.out.write(`${JSON.stringify(all, null, 2)}\n`);
   if (interrupted) return EXIT.interrupted;
+  if (locked) return EXIT.locked;
   return all.every((a) => overallExitStatus(a.results) === 'ok') ? EXIT.ok : EXIT.findings;
 }

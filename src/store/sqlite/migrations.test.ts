@@ -10,10 +10,10 @@ import { createSqliteHarness } from './sqlite-test-harness.ts';
 import type { SqliteHarness } from './sqlite-test-harness.ts';
 
 // 001 (evidence), 002 (entity sets), 003 (alert state and outbox, src/alert), 004 (inventories per evaluation), 005 (retention),
-// 006 (prune log), 007 (run mode and stream checkpoints), 008 (results and inventories stored by content).
+// 006 (prune log), 007 (run mode and stream checkpoints), 008 (results and inventories stored by content), run locks.
 const TABLES = [
   'alert_attempts', 'alert_findings', 'alert_outbox', 'blobs', 'entities', 'entity_blobs', 'entity_set_members', 'entity_sets',
-  'evaluation_results', 'evaluations', 'inventories', 'json_blobs', 'pages', 'pending_entities', 'prune_log', 'run_entity_sets', 'runs',
+  'evaluation_results', 'evaluations', 'inventories', 'json_blobs', 'pages', 'pending_entities', 'prune_log', 'run_entity_sets', 'run_locks', 'runs',
   'stream_checkpoints', 'stream_outcomes',
 ];
 

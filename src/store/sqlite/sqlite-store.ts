@@ -29,6 +29,8 @@ import { validateEntities, validateOutcome } from './validate.ts';
 import { verifyEvidence } from './verify.ts';
 import { insertPendingEntities, sealEntitySets } from './entity-sets.ts';
 import { latestCheckpoint, loadStreamEntities, recordCheckpoint } from './checkpoints.ts';
+import { acquireRunLock, releaseRunLock, renewRunLock } from './run-locks.ts';
+import type { AcquireRunLock, AcquireRunLockResult, RunLease } from '../run-lock.ts';
 
 export interface SqliteStoreOptions {
   /** Refuse to create a new database file (read-only commands). @default false */
@@ -296,6 +298,20 @@ class SqliteEvidenceStore implements EvidenceStore {
 
   async prune(opts: { olderThan: Date }): Promise<PruneResult> {
     return this.#guard('prune old page bodies', () => pruneBlobs(this.#db, opts.olderThan, this.#now()));
+  }
+
+  async acquireRunLock(input: AcquireRunLock): Promise<AcquireRunLockResult> {
+    return this.#guard('take the run lock', () =>
+      this.#db.transaction(() => acquireRunLock(this.#db, input, { self: this.#self, now: this.#now(), isProcessAlive: this.#isProcessAlive })).immediate(),
+    );
+  }
+
+  async renewRunLock(lease: RunLease, leaseMs: number): Promise<RunLease | null> {
+    return this.#guard('renew the run lock', () => this.#db.transaction(() => renewRunLock(this.#db, lease, leaseMs, this.#now())).immediate());
+  }
+
+  async releaseRunLock(lease: RunLease): Promise<void> {
+    return this.#guard('release the run lock', () => this.#db.transaction(() => releaseRunLock(this.#db, lease)).immediate());
   }
 
   async close(): Promise<void> {
