@@ -6,7 +6,7 @@ import type { AcquireRunLock, AcquireRunLockResult, RunLease, RunLockHolder, Sta
 import { parseInput as parse } from './inputs.ts';
 
 /**
- * The run lock in SQLite (migration 009-run-locks.sql): one row per organisation. Each function
+ * The run lock in SQLite (migration 010-run-locks.sql): one row per organisation. Each function
  * runs inside the caller's IMMEDIATE transaction, so reading the row and taking it is atomic
  * across processes (SQLite lets one writer in at a time).
  */
