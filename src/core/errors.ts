@@ -58,7 +58,8 @@ export class UsageError extends AgentError {
   }
 }
 
-function escapeControls(text: string): string {
+/** Line breaks and control characters as `\uXXXX`: text from a file or database stays one line. */
+export function escapeControls(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

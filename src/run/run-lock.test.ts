@@ -85,6 +85,10 @@ describe('withRunLock', () => {
       message: expect.stringMatching(/^organisation acme is already being collected by evidentia daemon \(pid 4242 on other-host, since 2026-11-20T09:00:00\.000Z\); nothing was collected/),
     });
     expect(worked).toBe(false);
+    // What the database says of the holder is quoted on one line, whatever it holds.
+    const odd = new RunLockedError('acme', { command: 'evidentia collect\nevidentia: forged line', pid: 1, hostname: 'h\r\x1b[2J', acquiredAt: 'x', expiresAt: 'y' } as never);
+    expect(odd.message).not.toMatch(/[\n\r\x1b]/);
+    expect(odd.message).toContain('evidentia collect\\u000aevidentia: forged line');
     // Another organisation is not affected.
     expect(await withRunLock(app, 'beta', { trigger: 'manual', signal: new AbortController().signal }, async () => 'beta ran')).toBe('beta ran');
   });

@@ -1,4 +1,4 @@
-import { AgentError } from '../core/errors.ts';
+import { AgentError, escapeControls } from '../core/errors.ts';
 import type { BeginRun } from '../store/evidence-store.ts';
 import type { RunLease, RunLockHolder } from '../store/run-lock.ts';
 import type { App } from './app.ts';
@@ -34,7 +34,8 @@ export class RunLockedError extends AgentError {
   constructor(org: string, heldBy: RunLockHolder) {
     super(
       'run_locked',
-      `organisation ${org} is already being collected by ${heldBy.command} (pid ${heldBy.pid} on ${heldBy.hostname}, since ${heldBy.acquiredAt}); ` +
+      // Command and host are read back from the database: escaped so they cannot split the line.
+      `organisation ${org} is already being collected by ${escapeControls(heldBy.command)} (pid ${heldBy.pid} on ${escapeControls(heldBy.hostname)}, since ${heldBy.acquiredAt}); ` +
         'nothing was collected for it now. Let that run finish and try again; if that process is stuck, stop it ' +
         `(a lock whose process is gone is taken over at once, one that stops renewing after its lease, at ${heldBy.expiresAt}).`,
     );
