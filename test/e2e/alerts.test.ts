@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpReceiver } from '../support/alert-receivers.ts';
 import type { HttpReceiver } from '../support/alert-receivers.ts';
-import { runCli } from '../support/run-cli.ts';
+import { runCli, spawnCli } from '../support/run-cli.ts';
+import { until } from '../support/until.ts';
 import { verifyWebhook } from '../../src/alert/channels/webhook-signature.ts';
 
 /** `evidentia alerts test` and `evidentia collect` with alerts, as a user runs them: the real bin, a real receiver on 127.0.0.1. */
@@ -83,4 +84,48 @@ alerts:
     expect(messages[0]!.title).toBe('Connector failing: roster (hr-csv)');
     expect(receiver.requests.every((r) => r.path === '/hook')).toBe(true);
   });
+});
+
+/** Ctrl-C while `collect` is sending: the command stops at once, and the message is sent later under the same id. */
+describe('collect interrupted while an alert is being sent', () => {
+  let dir: string;
+  let receiver: HttpReceiver;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'evidentia-alerts-cut-'));
+    receiver = await startHttpReceiver();
+    // No roster file: the connector fails, which alerts. A minute's channel timeout: only the interrupt can end the send sooner.
+    await writeFile(
+      join(dir, 'evidentia.yaml'),
+      `store: { path: ./evidence.db }
+organisations:
+  - { id: acme, name: Acme, connectors: [{ type: hr-csv, id: roster, file: ./roster.csv, timezone: UTC }] }
+alerts:
+  channels:
+    - { name: siem, type: webhook, url: { env: HOOK_URL }, signingKey: { env: HOOK_KEY }, timeoutMs: 60000 }
+`,
+    );
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 130 without waiting for the receiver, and the next collect sends the message again under the same delivery id', async () => {
+    const env = { HOOK_URL: receiver.url('/hook'), HOOK_KEY: 'cut-key-0123456789' };
+    receiver.answers.push('hang');
+    const cut = spawnCli(['collect', '-c', join(dir, 'evidentia.yaml')], { env, cwd: dir });
+    await until('the alert to reach the receiver', () => (receiver.requests.length > 0 ? true : null));
+    cut.child.kill('SIGINT');
+    const res = await cut.done;
+    expect(res.code).toBe(130);
+    expect(res.stderr).toContain('Alert delivery: 0 delivered, 1 cut short by the interrupt (sent again under the same delivery id)');
+
+    const next = await runCli(['collect', '-c', join(dir, 'evidentia.yaml')], { env, cwd: dir });
+    expect(next.stderr).toContain('Alert delivery: 1 delivered');
+    const [first, again] = receiver.requests.map((r) => JSON.parse(r.body) as { deliveryId: string; message: { kind: string; type: string } });
+    expect(receiver.requests).toHaveLength(2);
+    expect(again!.deliveryId).toBe(first!.deliveryId);
+    expect(again!.message).toMatchObject({ kind: 'alert', type: 'connector_failed' });
+  }, 30_000);
 });

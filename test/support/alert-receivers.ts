@@ -14,21 +14,23 @@ export interface HttpReceiver {
   /** `http://127.0.0.1:<port><path>` */
   url(path: string): string;
   readonly requests: ReceivedRequest[];
-  /** How to answer each next request: a status, or a status and body; when empty, 200 "ok". */
-  answers: { status: number; body?: string }[];
+  /** How to answer each next request: a status, or a status and body, or `hang` (never answer); when empty, 200 "ok". */
+  answers: ({ status: number; body?: string } | 'hang')[];
   close(): Promise<void>;
 }
 
 /** A real HTTP server on 127.0.0.1 recording every request, answering as `answers` says. */
 export async function startHttpReceiver(): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
-  const answers: { status: number; body?: string }[] = [];
+  const answers: HttpReceiver['answers'] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       requests.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const a = answers.shift() ?? { status: 200, body: 'ok' };
+      // A receiver that accepted the request and never answers (closed with the server).
+      if (a === 'hang') return;
       res.writeHead(a.status, { 'content-type': 'text/plain' }).end(a.body ?? '');
     });
   });

@@ -10,20 +10,9 @@ export interface CliResult {
 }
 
 /** Runs the real `evidentia` bin in a child process, as a user would. */
-export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd,
-      env: { ...process.env, EVIDENTIA_CONFIG: '', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+export async function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const { code, stdout, stderr } = await spawnCli(args, opts).done;
+  return { code, stdout, stderr };
 }
 
 /** Starts the real `evidentia` bin and returns at once: for tests that act while the command runs. */

@@ -49,10 +49,12 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
     }
   } finally {
     // Alerts never change the exit code: a failed delivery stays in the outbox and is retried.
-    if (alerting) await alerting.deliverDue().then((d) => process.stderr.write(describeDelivery(d))).finally(() => alerting.close());
+    // Ctrl-C sends nothing more and cuts a send in flight: what is left stays due for the next command or the daemon.
+    if (alerting) await alerting.deliverDue({ signal: opts.signal, interrupt: opts.signal }).then((d) => process.stderr.write(describeDelivery(d))).finally(() => alerting.close());
   }
   if (opts.json) opts.out.write(`${JSON.stringify(all, null, 2)}\n`);
-  if (interrupted) return EXIT.interrupted;
+  // Ctrl-C while alerts were being sent interrupts the command too, even with every run stored.
+  if (interrupted || opts.signal.aborted) return EXIT.interrupted;
   if (locked) return EXIT.locked;
   return all.every((a) => overallExitStatus(a.results) === 'ok') ? EXIT.ok : EXIT.findings;
 }
