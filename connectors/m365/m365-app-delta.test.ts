@@ -1,14 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCollection } from '../../src/collect/run-collection.ts';
-import type { Account, App, AppGrant, Entity } from '../../src/core/model.ts';
-import { SecretRegistry } from '../../src/core/secrets.ts';
+import type { Account, App, AppGrant } from '../../src/core/model.ts';
 import type { EvidenceStore } from '../../src/store/evidence-store.ts';
 import { tempStore } from '../../test/support/memory-store.ts';
-import { capturingLogger, disabledExcept } from '../../test/support/connector-harness.ts';
 import { generateTenant, GRAPH_APP_ID, newServicePrincipal, type GraphDouble, type GraphUser, type SimulatedTenant } from '../../fixtures/m365/index.ts';
-import { M365_STREAM_IDS } from './config-schema.ts';
 import { isExpiredLink } from './streams/delta-reader.ts';
-import { closeDoubles, configFor, FAST_PACING, graphRequests, INSTANCE, M365, ORG, recordingHttp, SECRET_ENV, startDouble } from './m365-test-harness.ts';
+import { closeDoubles, INSTANCE, ORG, startDouble, trackedRun } from './m365-test-harness.ts';
 
 /**
  * Incremental collection of m365 apps, delegated grants and application permissions: service
@@ -38,32 +34,15 @@ afterEach(async () => {
 });
 
 async function run(d: GraphDouble, mode: 'full' | 'incremental' | undefined, now: Date, signal = new AbortController().signal) {
-  const disabledStreams = disabledExcept(M365_STREAM_IDS, [...STREAMS]);
-  const config = M365.configSchema.parse({ ...configFor(d), disabledStreams });
-  const { http } = recordingHttp(d.ca, { pacing: FAST_PACING });
-  const before = graphRequests(d).length;
-  const r = await runCollection({
-    store,
-    org: ORG,
-    connectors: [{ connector: M365, instance: INSTANCE, config, disabledStreams }],
-    httpFor: () => http,
-    secrets: new SecretRegistry({ [SECRET_ENV]: d.clientSecret }),
-    log: capturingLogger().log,
-    signal,
-    now: () => now,
-    run: { toolVersion: 'test', configDigest: '0'.repeat(64), trigger: 'test' },
-    ...(mode ? { mode } : {}),
-  });
-  const outcome = (stream: (typeof STREAMS)[number]) => r.outcomes.find((o) => o.stream === stream)!;
-  const load = async (stream: string) => (await store.loadStreamEntities(r.run.id, INSTANCE, stream)) as Entity[];
+  const r = await trackedRun(store, d, { streams: STREAMS, mode, now, signal });
   return {
     run: r.run,
-    outcome,
-    apps: (await load('service-principals')) as App[],
-    grants: (await load('delegated-grants')) as AppGrant[],
-    assignments: (await load('app-role-assignments')) as AppGrant[],
-    accounts: (await load('users')) as Account[],
-    calls: graphRequests(d).slice(before),
+    outcome: (stream: (typeof STREAMS)[number]) => r.outcome(stream),
+    apps: (await r.entities('service-principals')) as App[],
+    grants: (await r.entities('delegated-grants')) as AppGrant[],
+    assignments: (await r.entities('app-role-assignments')) as AppGrant[],
+    accounts: (await r.entities('users')) as Account[],
+    calls: r.calls,
   };
 }
 type Run = Awaited<ReturnType<typeof run>>;

@@ -5,8 +5,7 @@ import type { GraphSession } from '../graph-client.ts';
 import { graphObject, graphPages } from '../graph-pages.ts';
 import type { AppGrant } from '../../../src/core/model.ts';
 import { delegatedGrantKey, graphAppRoleAssignment, graphDelegatedGrant, graphResourceRoles, mapAppRoleAssignment, mapDelegatedGrant } from '../map-apps.ts';
-import { applyDelta, deltaCheckpoint, usableDeltaCheckpoint } from './delta-reader.ts';
-import { trackedRead } from './tracked-read.ts';
+import { linkOnlyTracking, trackedRead } from './tracked-read.ts';
 import { pageOf } from './page-of.ts';
 import { sourceOf } from './source-of.ts';
 import type { RunReads } from './run-reads.ts';
@@ -42,25 +41,17 @@ export function delegatedGrantsStream(session: () => Promise<GraphSession>): Str
         }
       }
       yield* trackedRead(s, ctx, {
-        usable: async (prev) => {
-          const u = await usableDeltaCheckpoint(prev, 'delegated-grants', deltaCheckpoint, ctx.now());
-          if (!u.ok) return u;
-          const attempt = () =>
-            applyDelta<AppGrant>(s, ctx, prev, u, {
-              stream: 'delegated-grants',
-              needs: GRANTS_NEEDS,
-              isEntity: (e): e is AppGrant => e.kind === 'app_grant',
-              keyOf: delegatedGrantKey,
-              map: (record) => map([record]),
-              note: (c) => `Incremental: ${c.added} added, ${c.changed} changed, ${c.removed} removed delegated grants applied to run ${c.baseRunId}'s grants via Graph delta.`,
-              checkpointOf: (deltaLink) => ({ deltaLink, obtainedAt: ctx.now().toISOString() }),
-            });
-          return { ok: true, attempt };
-        },
+        ...linkOnlyTracking<AppGrant>(s, ctx, {
+          stream: 'delegated-grants',
+          needs: GRANTS_NEEDS,
+          isEntity: (e): e is AppGrant => e.kind === 'app_grant',
+          keyOf: delegatedGrantKey,
+          map: (record) => map([record]),
+          note: (c) => `Incremental: ${c.added} added, ${c.changed} changed, ${c.removed} removed delegated grants applied to run ${c.baseRunId}'s grants via Graph delta.`,
+        }),
         latestUrl: '/v1.0/oauth2PermissionGrants/delta?$deltatoken=latest',
         needs: GRANTS_NEEDS,
         full,
-        checkpointOf: (deltaLink, readAt) => ({ deltaLink, obtainedAt: readAt }),
       });
     },
   };

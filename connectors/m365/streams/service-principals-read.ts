@@ -5,10 +5,10 @@ import type { M365Config } from '../config-schema.ts';
 import type { GraphSession } from '../graph-client.ts';
 import { graphPages } from '../graph-pages.ts';
 import { graphServicePrincipal, mapServicePrincipal, SERVICE_PRINCIPAL_SELECT } from '../map-apps.ts';
-import { applyDelta, deltaCheckpoint, usableDeltaCheckpoint, type DeltaChanges } from './delta-reader.ts';
+import type { DeltaChanges } from './delta-reader.ts';
 import { pageOf } from './page-of.ts';
 import { sourceOf } from './source-of.ts';
-import { drainPages, trackedRead } from './tracked-read.ts';
+import { drainPages, linkOnlyTracking, trackedRead } from './tracked-read.ts';
 
 /**
  * The service principals, read once per run for two streams: the apps stream stores them, and the
@@ -46,25 +46,17 @@ export async function readServicePrincipals(s: GraphSession, ctx: ConnectorConte
   }
   const { pages, result } = await drainPages(
     trackedRead(s, ctx, {
-      usable: async (prev) => {
-        const u = await usableDeltaCheckpoint(prev, 'service-principals', deltaCheckpoint, ctx.now());
-        if (!u.ok) return u;
-        const attempt = () =>
-          applyDelta<App>(s, ctx, prev, u, {
-            stream: 'service-principals',
-            needs: NEEDS,
-            isEntity: (e): e is App => e.kind === 'app',
-            keyOf: (id) => id,
-            map: (record) => map([record]),
-            note: (c) => `Incremental: ${c.added} added, ${c.changed} changed, ${c.removed} removed service principals applied to run ${c.baseRunId}'s apps via Graph delta.`,
-            checkpointOf: (deltaLink) => ({ deltaLink, obtainedAt: ctx.now().toISOString() }),
-          });
-        return { ok: true, attempt };
-      },
+      ...linkOnlyTracking<App>(s, ctx, {
+        stream: 'service-principals',
+        needs: NEEDS,
+        isEntity: (e): e is App => e.kind === 'app',
+        keyOf: (id) => id,
+        map: (record) => map([record]),
+        note: (c) => `Incremental: ${c.added} added, ${c.changed} changed, ${c.removed} removed service principals applied to run ${c.baseRunId}'s apps via Graph delta.`,
+      }),
       latestUrl: LATEST_DELTA_URL,
       needs: NEEDS,
       full: readFull,
-      checkpointOf: (deltaLink, readAt) => ({ deltaLink, obtainedAt: readAt }),
     }),
   );
   const ids = result ? result.keys : state.full === 'read' ? fullIds : null;

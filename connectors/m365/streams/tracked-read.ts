@@ -2,7 +2,8 @@ import type { ConnectorContext, Page, PreviousCollection } from '../../../src/co
 import type { M365Config } from '../config-schema.ts';
 import type { GraphSession } from '../graph-client.ts';
 import type { PagingNeeds } from '../graph-pages.ts';
-import { latestDeltaLink, type DeltaChanges, type IncrementalAttempt } from './delta-reader.ts';
+import type { Entity } from '../../../src/core/model.ts';
+import { applyDelta, deltaCheckpoint, latestDeltaLink, usableDeltaCheckpoint, type ApplyDeltaSpec, type DeltaChanges, type IncrementalAttempt } from './delta-reader.ts';
 
 /**
  * How a stream with Graph delta reads when the run tracks changes: resume from the stored link
@@ -58,4 +59,23 @@ export async function drainPages<R>(gen: AsyncGenerator<Page, R, undefined>): Pr
     if (n.done) return { pages, result: n.value };
     pages.push(n.value);
   }
+}
+
+/**
+ * `usable` and `checkpointOf` for a stream whose checkpoint is just the delta link and when it was
+ * obtained (apps, consents; users also carry when sign-in facts were read).
+ */
+export function linkOnlyTracking<E extends Entity>(
+  s: GraphSession,
+  ctx: ConnectorContext<M365Config>,
+  spec: Omit<ApplyDeltaSpec<E>, 'checkpointOf'>,
+): Pick<TrackedReadSpec, 'usable' | 'checkpointOf'> {
+  return {
+    usable: async (prev) => {
+      const u = await usableDeltaCheckpoint(prev, spec.stream, deltaCheckpoint, ctx.now());
+      if (!u.ok) return u;
+      return { ok: true, attempt: () => applyDelta<E>(s, ctx, prev, u, { ...spec, checkpointOf: (deltaLink) => ({ deltaLink, obtainedAt: ctx.now().toISOString() }) }) };
+    },
+    checkpointOf: (deltaLink, readAt) => ({ deltaLink, obtainedAt: readAt }),
+  };
 }
