@@ -170,7 +170,7 @@ describe('m365 apps, grants and application permissions, incremental', () => {
     const tenant = generateTenant({ users: 60 });
     const d = await startDouble({ tenant });
     await run(d, 'full', at(0));
-    const late = await run(d, 'incremental', new Date(T0.getTime() + 6 * DAY + 23 * HOUR));
+    const late = await run(d, 'incremental', new Date(T0.getTime() + 6 * DAY + 22 * HOUR));
     expect(late.outcome('app-role-assignments').note).toMatch(/^Incremental:/);
     const old = await run(d, 'incremental', new Date(T0.getTime() + 14 * DAY));
     expect(old.outcome('app-role-assignments').note).toMatch(/more than 7 days ago, beyond the directory audit log's retention/);

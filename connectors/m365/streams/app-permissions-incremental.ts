@@ -63,7 +63,9 @@ export async function planAssignmentsRead(
   const cp = assignmentsCheckpoint.safeParse(stored.value);
   if (!cp.success) return full(`the checkpoint stored by run ${stored.runId} is unreadable`);
   const readTo = Date.parse(cp.data.auditReadTo);
-  if (!(startedAt.getTime() - readTo <= AUDIT_RETENTION_MS)) {
+  const from = new Date(readTo - AUDIT_OVERLAP_MS);
+  // The whole window, overlap included, must still be in the log: an event older than the retention is gone.
+  if (!(startedAt.getTime() - from.getTime() <= AUDIT_RETENTION_MS)) {
     return full(`they were last read at ${cp.data.auditReadTo}, more than 7 days ago, beyond the directory audit log's retention on tenants without Entra ID P1/P2`);
   }
   const changes = sps.changes;
@@ -71,7 +73,6 @@ export async function planAssignmentsRead(
   if (changes.baseRunId !== stored.runId) {
     return full(`the service principals' changes are relative to run ${changes.baseRunId}, but the permissions were last read in run ${stored.runId}`);
   }
-  const from = new Date(readTo - AUDIT_OVERLAP_MS);
   const { pages, result: audit } = await drainPages(readAuditWindow(s, ctx, from));
   if (!audit.ok) return full(audit.reason, pages);
 
