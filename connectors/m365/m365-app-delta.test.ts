@@ -145,6 +145,22 @@ describe('m365 apps, grants and application permissions, incremental', () => {
     expect(inc.outcome('service-principals').note).toMatch(/^Incremental:/);
   });
 
+  it('an audit log cut short (a page that keeps failing) is no complete window: every app is read', async () => {
+    const tenant = generateTenant({ users: 60 });
+    const d = await startDouble({ tenant });
+    await run(d, 'full', at(0));
+    const apps = d.apps.servicePrincipals.filter((sp) => sp.appId !== GRAPH_APP_ID);
+    for (let i = 0; i < 120; i++) d.apps.updateServicePrincipal(apps[i % apps.length]!.id, { notes: `note ${i}` }, at(1));
+    d.apps.addAppRoleAssignment(plainApp(d).id, 'Mail.Read', at(1));
+    d.setQuirks({ failPage: { pathPrefix: '/v1.0/auditLogs/directoryAudits', pageIndex: 1, kind: 'status500' } });
+    const inc = await run(d, 'incremental', at(4));
+    expect(inc.outcome('app-role-assignments').status).toBe('complete');
+    expect(inc.outcome('app-role-assignments').note).toMatch(/instead of incremental: the directory audit log could not be read completely \(500/);
+    expect(perAppReads(inc)).toBe(d.apps.servicePrincipals.length);
+    d.setQuirks({ failPage: undefined });
+    expectSameState(inc, await run(d, undefined, at(5)));
+  });
+
   it('an expired service principal link (410) reads the apps and every app\'s permissions in full; an expired grants link (400) reads the grants in full', async () => {
     const tenant = generateTenant({ users: 120 });
     const d = await startDouble({ tenant });
