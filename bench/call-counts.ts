@@ -16,6 +16,7 @@ export const FAMILIES = [
   'oauth2PermissionGrants',
   'appRoleAssignments',
   'servicePrincipal-by-id',
+  'directoryAudits',
   'token',
   'other',
 ] as const;
@@ -35,6 +36,8 @@ export function familyOf(path: string): Family {
   // Identity platform: token, OpenID metadata, keys (`/{tenant}/oauth2/v2.0/token`, `/{tenant}/v2.0/.well-known/…`).
   if (!path.startsWith('/v1.0/')) return /\/(oauth2|v2\.0|discovery)\//.test(path) ? 'token' : 'other';
   switch (path) {
+    // A delta query reads the same collection: counted with it (incremental runs, bench/delta-calls.ts).
+    case '/v1.0/users/delta':
     case '/v1.0/users':
       return 'users';
     case '/v1.0/reports/authenticationMethods/userRegistrationDetails':
@@ -45,10 +48,14 @@ export function familyOf(path: string): Family {
       return 'roleAssignments';
     case '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances':
       return 'eligibility';
+    case '/v1.0/servicePrincipals/delta':
     case '/v1.0/servicePrincipals':
       return 'servicePrincipals';
+    case '/v1.0/oauth2PermissionGrants/delta':
     case '/v1.0/oauth2PermissionGrants':
       return 'oauth2PermissionGrants';
+    case '/v1.0/auditLogs/directoryAudits':
+      return 'directoryAudits';
   }
   if (/^\/v1\.0\/servicePrincipals\/[^/]+\/appRoleAssignments$/.test(path)) return 'appRoleAssignments';
   if (/^\/v1\.0\/servicePrincipals\/[^/]+$/.test(path)) return 'servicePrincipal-by-id';

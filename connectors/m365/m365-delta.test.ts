@@ -1,13 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCollection } from '../../src/collect/run-collection.ts';
 import type { Account } from '../../src/core/model.ts';
-import { SecretRegistry } from '../../src/core/secrets.ts';
 import type { EvidenceStore } from '../../src/store/evidence-store.ts';
 import { tempStore } from '../../test/support/memory-store.ts';
-import { capturingLogger, disabledExcept } from '../../test/support/connector-harness.ts';
 import { generateTenant, type GraphDouble, type GraphUser } from '../../fixtures/m365/index.ts';
-import { M365_STREAM_IDS } from './config-schema.ts';
-import { closeDoubles, configFor, FAST_PACING, graphRequests, INSTANCE, M365, ORG, recordingHttp, SECRET_ENV, startDouble } from './m365-test-harness.ts';
+import { closeDoubles, INSTANCE, ORG, startDouble, trackedRun } from './m365-test-harness.ts';
 
 /**
  * Incremental collection of m365 users through Graph delta: the stored users of an incremental run
@@ -31,25 +27,8 @@ afterEach(async () => {
 });
 
 async function run(d: GraphDouble, mode: 'full' | 'incremental' | undefined, at: Date, signal = new AbortController().signal) {
-  const disabledStreams = disabledExcept(M365_STREAM_IDS, ['users']);
-  const config = M365.configSchema.parse({ ...configFor(d), disabledStreams });
-  const { http } = recordingHttp(d.ca, { pacing: FAST_PACING });
-  const before = graphRequests(d).length;
-  const r = await runCollection({
-    store,
-    org: ORG,
-    connectors: [{ connector: M365, instance: INSTANCE, config, disabledStreams }],
-    httpFor: () => http,
-    secrets: new SecretRegistry({ [SECRET_ENV]: d.clientSecret }),
-    log: capturingLogger().log,
-    signal,
-    now: () => at,
-    run: { toolVersion: 'test', configDigest: '0'.repeat(64), trigger: 'test' },
-    ...(mode ? { mode } : {}),
-  });
-  const users = r.outcomes.find((o) => o.stream === 'users')!;
-  const accounts = (await store.loadStreamEntities(r.run.id, INSTANCE, 'users')) as Account[];
-  return { run: r.run, users, accounts, calls: graphRequests(d).slice(before) };
+  const r = await trackedRun(store, d, { streams: ['users'], mode, now: at, signal });
+  return { run: r.run, users: r.outcome('users'), accounts: (await r.entities('users')) as Account[], calls: r.calls };
 }
 
 /** Accounts without sign-in facts (delta cannot return them), by key. */

@@ -7,7 +7,9 @@ import type { CheckItem, Connector } from '../../src/core/connector.ts';
 import type { HttpContextOptions } from '../../src/http/request-with-retry.ts';
 import type { HttpContext } from '../../src/http/http-context.ts';
 import type { PacingBudget } from '../../src/http/pacer.ts';
-import type { RunRecord, StoredSnapshot } from '../../src/store/evidence-store.ts';
+import type { EvidenceStore, RunRecord, StoredSnapshot } from '../../src/store/evidence-store.ts';
+import { runCollection } from '../../src/collect/run-collection.ts';
+import { SecretRegistry } from '../../src/core/secrets.ts';
 import {
   capturingLogger,
   collectIntoTempStore,
@@ -177,4 +179,47 @@ export function graphRequests(d: GraphDouble, pathSuffix?: string) {
 /** Outcome summary for readable assertion failures: `{ users: 'partial[unlicensed:signIn]' , … }`. */
 export function summary(c: Collected): Record<string, string> {
   return outcomeSummary(c.outcomes);
+}
+
+export interface TrackedRun {
+  run: RunRecord;
+  outcome(stream: M365StreamId): StreamOutcome;
+  /** The entities this run stored for `stream`. */
+  entities(stream: M365StreamId): Promise<Entity[]>;
+  /** Graph requests this run made. */
+  calls: ReturnType<typeof graphRequests>;
+}
+
+/**
+ * One run of the m365 connector into `store` (kept across runs, so runs can build on each other),
+ * reading only `streams`, at the injected time `now`. `mode`: `incremental` / `full` track changes;
+ * undefined is a plain full run that keeps no checkpoint.
+ */
+export async function trackedRun(
+  store: EvidenceStore,
+  d: GraphDouble,
+  opts: { streams: readonly M365StreamId[]; mode: 'full' | 'incremental' | undefined; now: Date; signal?: AbortSignal },
+): Promise<TrackedRun> {
+  const disabledStreams = disabledExcept(M365_STREAM_IDS, opts.streams);
+  const config = M365.configSchema.parse({ ...configFor(d), disabledStreams });
+  const { http } = recordingHttp(d.ca, { pacing: FAST_PACING });
+  const before = graphRequests(d).length;
+  const r = await runCollection({
+    store,
+    org: ORG,
+    connectors: [{ connector: M365, instance: INSTANCE, config, disabledStreams }],
+    httpFor: () => http,
+    secrets: new SecretRegistry({ [SECRET_ENV]: d.clientSecret }),
+    log: capturingLogger().log,
+    signal: opts.signal ?? new AbortController().signal,
+    now: () => opts.now,
+    run: { toolVersion: 'test', configDigest: '0'.repeat(64), trigger: 'test' },
+    ...(opts.mode ? { mode: opts.mode } : {}),
+  });
+  return {
+    run: r.run,
+    outcome: (stream) => r.outcomes.find((o) => o.stream === stream)!,
+    entities: (stream) => store.loadStreamEntities(r.run.id, INSTANCE, stream) as Promise<Entity[]>,
+    calls: graphRequests(d).slice(before),
+  };
 }

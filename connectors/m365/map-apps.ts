@@ -46,10 +46,13 @@ export const graphDelegatedGrant = z.object({
   scope: z.string().nullish(),
 });
 
+/** A delegated grant's entity key, from its Graph id (delta reports removals by id only). */
+export const delegatedGrantKey = (id: string) => `delegated:${id}`;
+
 export function mapDelegatedGrant(g: z.infer<typeof graphDelegatedGrant>, source: EntitySource): AppGrant {
   return {
     kind: 'app_grant',
-    key: `delegated:${g.id}`,
+    key: delegatedGrantKey(g.id),
     source,
     // clientId is the client service principal's object id (not its appId).
     appKey: g.clientId,

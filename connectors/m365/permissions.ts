@@ -13,8 +13,8 @@ export const M365_PERMISSIONS: readonly PermissionSpec[] = [
     name: 'AuditLog.Read.All',
     kind: 'application_permission',
     required: true,
-    why: 'Reads sign-in activity (last sign-in) and the MFA registration report (userRegistrationDetails).',
-    streams: ['users', 'mfa-registration'],
+    why: 'Reads sign-in activity (last sign-in) and the MFA registration report (userRegistrationDetails); in incremental runs, the directory audit log (auditLogs/directoryAudits) tells which apps had application permissions granted or removed. Without it incremental runs read every app\'s permissions.',
+    streams: ['users', 'mfa-registration', 'app-role-assignments'],
   },
   {
     name: 'RoleManagement.Read.Directory',

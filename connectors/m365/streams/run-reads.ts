@@ -2,12 +2,13 @@ import type { ConnectorContext } from '../../../src/core/connector.ts';
 import type { M365Config } from '../config-schema.ts';
 import type { GraphSession } from '../graph-client.ts';
 import { graphPages, type GraphPage, type PagingNeeds } from '../graph-pages.ts';
-import { SERVICE_PRINCIPAL_SELECT } from '../map-apps.ts';
+import { readServicePrincipals, type ServicePrincipalRead } from './service-principals-read.ts';
 
 /**
  * Collections that more than one stream needs, read once per run and shared: the role definitions
  * (active and PIM-eligible assignments are both named and judged by them) and the service
- * principals (listed as apps, and walked for their application permissions). Each stream still
+ * principals (listed as apps, and walked for their application permissions; see
+ * service-principals-read.ts, which also reads them through Graph delta when the run tracks changes). Each stream still
  * yields the shared pages as its own evidence (same bytes, so the store keeps one body), so every
  * stream's results point at what they rest on; only the extra API call is gone.
  *
@@ -16,11 +17,10 @@ import { SERVICE_PRINCIPAL_SELECT } from '../map-apps.ts';
  */
 export interface RunReads {
   roleDefinitions(ctx: ConnectorContext<M365Config>): Promise<readonly GraphPage[]>;
-  servicePrincipals(ctx: ConnectorContext<M365Config>): Promise<readonly GraphPage[]>;
+  servicePrincipals(ctx: ConnectorContext<M365Config>): Promise<ServicePrincipalRead>;
 }
 
 export const ROLE_DEFINITIONS_URL = '/v1.0/roleManagement/directory/roleDefinitions';
-export const SERVICE_PRINCIPALS_URL = `/v1.0/servicePrincipals?$select=${SERVICE_PRINCIPAL_SELECT}&$top=999`;
 
 export function runReads(session: () => Promise<GraphSession>): RunReads {
   const once = (url: string, needs: PagingNeeds) => {
@@ -30,9 +30,10 @@ export function runReads(session: () => Promise<GraphSession>): RunReads {
       return pages;
     };
   };
+  let sps: Promise<ServicePrincipalRead> | undefined;
   return {
     roleDefinitions: once(ROLE_DEFINITIONS_URL, { permission: 'RoleManagement.Read.Directory' }),
-    servicePrincipals: once(SERVICE_PRINCIPALS_URL, { permission: 'Application.Read.All' }),
+    servicePrincipals: (ctx) => (sps ??= session().then((s) => readServicePrincipals(s, ctx))),
   };
 }
 

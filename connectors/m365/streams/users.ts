@@ -7,7 +7,8 @@ import { graphPages } from '../graph-pages.ts';
 import { graphUser, mapUser, USER_SELECT } from '../map-users.ts';
 import { sourceOf } from './source-of.ts';
 import { pageOf } from './page-of.ts';
-import { latestDeltaLink, readUsersDelta, usableCheckpoint, type UsersCheckpoint } from './users-delta.ts';
+import { readUsersDelta, usableCheckpoint, USERS_LATEST_DELTA_URL, type UsersCheckpoint } from './users-delta.ts';
+import { trackedRead } from './tracked-read.ts';
 
 /**
  * All users, with sign-in activity when the tenant and permissions allow. Sign-in activity needs
@@ -23,33 +24,18 @@ export function usersStream(session: () => Promise<GraphSession>): Stream<M365Co
     async *read(ctx: ConnectorContext<M365Config>): AsyncGenerator<Page, void, undefined> {
       const s = await session();
       const source = sourceOf(ctx);
-      const prev = ctx.previous;
-      if (!prev) {
-        yield* readFull(s, ctx, source);
-        return;
-      }
       // Tracking changes: resume from the stored delta link when it is usable, else read in full
       // and start a fresh link (recording why).
-      const usable = await usableCheckpoint(prev, ctx.now());
-      let reason = usable.ok ? null : usable.reason;
-      if (usable.ok) {
-        const attempt = yield* readUsersDelta(s, ctx, source, prev, usable);
-        if (attempt.done) return;
-        reason = attempt.reason;
-      }
-      const readAt = ctx.now().toISOString();
-      const deltaLink = yield* latestDeltaLink(s, ctx);
-      let first = true;
-      for await (const page of readFull(s, ctx, source)) {
-        if (first && deltaLink !== null) {
-          const note = prev.mode === 'incremental' ? `Full read instead of incremental: ${reason}; a new delta link was started.` : 'Full read; a new delta link was started.';
-          yield { ...page, note, checkpoint: { value: { deltaLink, obtainedAt: readAt, signInReadAt: readAt } satisfies UsersCheckpoint, baseRunId: null } };
-        } else if (first) {
-          // The users are still read in full; only the next run cannot be incremental.
-          yield { ...page, note: `Full read${reason ? ` instead of incremental: ${reason}` : ''}; Graph gave no delta link, so the next run reads in full too.` };
-        } else yield page;
-        first = false;
-      }
+      yield* trackedRead(s, ctx, {
+        usable: async (prev) => {
+          const u = await usableCheckpoint(prev, ctx.now());
+          return u.ok ? { ok: true, attempt: () => readUsersDelta(s, ctx, source, prev, u) } : u;
+        },
+        latestUrl: USERS_LATEST_DELTA_URL,
+        needs: { permission: 'User.Read.All' },
+        full: () => readFull(s, ctx, source),
+        checkpointOf: (deltaLink, readAt) => ({ deltaLink, obtainedAt: readAt, signInReadAt: readAt }) satisfies UsersCheckpoint,
+      });
     },
   };
 }
