@@ -4,7 +4,8 @@
  * such holes are listed as gaps instead.
  */
 
-export type GapKind = 'no_runs' | 'missed_days' | 'not_evaluated' | 'not_evaluable' | 'rule_missing' | 'leaver_unmeasured';
+/** `inventory_incomplete`: an inventory the metrics read (leavers, apps) says it may be missing rows, so it counts for nothing it cannot prove. */
+export type GapKind = 'no_runs' | 'missed_days' | 'not_evaluated' | 'not_evaluable' | 'rule_missing' | 'leaver_unmeasured' | 'inventory_incomplete';
 
 export interface MetricsGap {
   kind: GapKind;
