@@ -56,6 +56,8 @@ interface RunSpec {
   apps: 'claude' | 'both';
   /** The accounts stream ends partial (a page lost): the leavers inventory is then incomplete. */
   accountsPartial?: boolean;
+  /** The app stream ends partial and lacks ChatGPT's record: its grant cannot be named (the apps inventory is incomplete). */
+  appsPartial?: boolean;
 }
 
 /** Two people leave at different times and lose access at different runs; ChatGPT (approved, owned) joins Claude in run 2. */
@@ -78,7 +80,7 @@ async function addRun(store: EvidenceStore, config: AgentConfig, spec: RunSpec):
   const streams: [EntityKind, Entity[]][] = [
     ['account', accounts],
     ['role_assignment', ['ann', 'bob'].map((u) => createRoleAssignment({ key: `ga-${u}`, principalKey: `u-${u}`, principalName: `${u}@contoso.com`, roleId: GLOBAL_ADMIN_TEMPLATE, roleName: 'Global Administrator' }))],
-    ['app', apps.filter((e) => e.kind === 'app')],
+    ['app', apps.filter((e) => e.kind === 'app' && !(spec.appsPartial && e.key === chatgpt.key))],
     ['app_grant', apps.filter((e) => e.kind === 'app_grant')],
     ['mfa', accounts.map((a) => createMfa({ key: `mfa-${a.key}`, accountKey: a.key, registered: a.key !== 'u-cy' }))],
   ];
@@ -87,10 +89,11 @@ async function addRun(store: EvidenceStore, config: AgentConfig, spec: RunSpec):
     const body = JSON.stringify({ value: entities.map((e) => e.key), at: spec.startedAt });
     await store.recordPage(run.id, { ...ref, seq: 1, method: 'GET', url: `https://graph.example.test/${entity}`, status: 200, contentType: 'application/json', body, receivedAt: spec.startedAt });
     await store.recordEntities(run.id, ref, entities.map((e) => ({ ...e, source: { ...e.source, org: 'contoso' } })));
-    const partial: Partial<StreamOutcome> = entity === 'account' && spec.accountsPartial ? { status: 'partial', failures: [{ kind: 'transient', detail: 'page 2 of users failed after retries' }] } : {};
+    const lost = (entity === 'account' && spec.accountsPartial) || (entity === 'app' && spec.appsPartial);
+    const partial: Partial<StreamOutcome> = lost ? { status: 'partial', failures: [{ kind: 'transient', detail: `page 2 of ${entity} failed after retries` }] } : {};
     await store.recordStreamOutcome(run.id, createOutcome({ ...ref, entity, records: entities.length, startedAt: spec.startedAt, finishedAt: spec.startedAt, ...partial }));
   }
-  await store.finishRun(run.id, { finishedAt: spec.startedAt, status: spec.accountsPartial ? 'partial' : 'complete' });
+  await store.finishRun(run.id, { finishedAt: spec.startedAt, status: spec.accountsPartial || spec.appsPartial ? 'partial' : 'complete' });
   await evaluateStoredRun(store, run.id, config, allRules, () => new Date(spec.startedAt));
   return run.id;
 }
@@ -184,6 +187,24 @@ describe('metrics from stored inventories', () => {
       const gaps = report.gaps.filter((g) => g.kind === 'inventory_incomplete');
       expect(gaps).toEqual([expect.objectContaining({ runId: ids[2], rule: null, quarter: '2026-Q4' })]);
       expect(gaps[0]!.detail).toMatch(/leavers inventory is incomplete \(.*m365-main\/account is partial.*\), so this run shows no leaver's access as removed/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('measures no AI ownership from an incomplete apps inventory, and lists it as a gap', async () => {
+    // Run 2: Claude fails shadow-ai (unapproved), so the rule has a verdict, but ChatGPT's grant cannot be named.
+    const specs = RUNS.map((s, i) => (i === 1 ? { ...s, appsPartial: true } : s));
+    const { store, org, ids } = await fresh(specs);
+    try {
+      const report = await loadMetrics(store, org, { from: null, to: null });
+      const run2 = report.runs[1]!;
+      expect(run2.unapprovedAiApps?.map((a) => a.ref)).toEqual(['ai-app:claude']);
+      expect(run2.aiOwnership).toBeNull();
+      expect(run2.gaps).toEqual([expect.objectContaining({ kind: 'inventory_incomplete', rule: 'shadow-ai', runId: ids[1] })]);
+      expect(run2.gaps[0]!.detail).toMatch(/apps inventory is incomplete \(.*could not be named.*\), so AI app ownership is not measured/);
+      // The quarter's latest ownership is then run 1's, never a figure from run 2.
+      expect(report.quarters[0]!.latestAiOwnership).toEqual({ runId: ids[0], inUse: 1, approvedWithOwner: 0, share: 0 });
     } finally {
       await store.close();
     }
