@@ -53,7 +53,7 @@ export interface RunPoint {
   gaps: MetricsGap[];
 }
 
-/** One person's access as one run saw it. `unknown`: access keys unreadable, or the person not in the run. */
+/** One leaver's access as one run saw it. `unknown`: access keys unreadable, no linked account, a leavers inventory marked incomplete, or the person not in the run. */
 export type LeaverAccess = 'none' | 'some' | 'unknown';
 
 export interface LeaverObservation {
