@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { AgentConfig } from '../src/core/config.ts';
 import type { Entity } from '../src/core/model.ts';
 import { evaluateStoredRun } from '../src/evaluate/evaluate-run.ts';
@@ -24,25 +23,22 @@ export interface FillPlan {
  * Repeats one collected demo run every `everyHours` through the store's own write API (pages,
  * entities, outcomes, sealing) and evaluates each copy with the real rules, as a year of
  * scheduled runs would leave the store. Bodies are identical, so the store keeps each once.
- * The source run's entities are read with SQL only because the store API has no per-stream read.
  */
-export async function fillRuns(store: EvidenceStore, storePath: string, config: AgentConfig, plan: FillPlan, progress: (line: string) => void): Promise<number> {
+export async function fillRuns(store: EvidenceStore, config: AgentConfig, plan: FillPlan, progress: (line: string) => void): Promise<number> {
   const source = await store.loadSnapshot(plan.sourceRunId);
   const manifest = JSON.parse((await store.getManifest(plan.sourceRunId))!) as { pages: ManifestPage[] };
   const bodies = new Map<string, string>();
   for (const p of manifest.pages) bodies.set(p.hash, Buffer.from((await store.readPageBody(p.hash))!).toString('utf8'));
+  // Per stream through the store's own read (the entities of a run are kept as per-stream sets, so
+  // the `entities` table alone may hold none of them).
   const byStream = new Map<string, { ref: StreamRef; entities: Entity[] }>();
-  const db = new Database(storePath, { readonly: true });
-  try {
-    for (const row of db.prepare<[number], StreamRef & { json: string }>('SELECT connector, instance, stream, json FROM entities WHERE run_id = ? ORDER BY instance, stream, kind, key').iterate(plan.sourceRunId)) {
-      const key = `${row.instance}/${row.stream}`;
-      const group = byStream.get(key) ?? { ref: { connector: row.connector, instance: row.instance, stream: row.stream }, entities: [] };
-      group.entities.push(JSON.parse(row.json) as Entity);
-      byStream.set(key, group);
-    }
-  } finally {
-    db.close();
+  for (const o of source.outcomes) {
+    const ref = { connector: o.connector, instance: o.instance, stream: o.stream };
+    byStream.set(`${o.instance}/${o.stream}`, { ref, entities: await store.loadStreamEntities(plan.sourceRunId, o.instance, o.stream) });
   }
+  const expected = source.entities.length;
+  const copied = [...byStream.values()].reduce((n, g) => n + g.entities.length, 0);
+  if (copied !== expected) throw new Error(`run ${plan.sourceRunId} has ${expected} entities but its streams give ${copied}; the copies would not repeat it`);
   let made = 0;
   const t0 = Date.parse(plan.start);
   for (let i = 0; i < plan.runs; i++) {

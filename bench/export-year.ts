@@ -1,9 +1,11 @@
-import { spawnSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { demoCommand } from '../src/cli/commands/demo.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { initSigningKeys } from '../src/export/signing-keys.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
@@ -11,13 +13,13 @@ import { fillRuns } from './export-fill.ts';
 import type { ExportFigures, ExportWorkerInput } from './export-worker.ts';
 
 /**
- * `npx tsx bench/export-year.ts [--runs N] [--keep]`: the demo tenant collected once, repeated
+ * `npx tsx bench/export-year.ts [--runs N] [--keep]`: the demo tenant collected once (dated just
+ * before the span, so its people, hire and leave dates and sign-ins are as of then), repeated
  * every 4 hours for a year (2,190 runs by default, with a 3-day hole and some interrupted runs),
  * then exported as a zip for the first quarter of that span and for all of it, each in a fresh process,
  * and verified. Prints time, CPU, peak memory and sizes; asserts nothing (see BENCHMARKS.md).
  * Memory is bounded when the year's peak RSS stays close to the quarter's.
  */
-const BIN = fileURLToPath(new URL('../bin/evidentia.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('./export-worker.ts', import.meta.url));
 const EVERY_HOURS = 4;
 const DAY_MS = 86_400_000;
@@ -51,17 +53,20 @@ async function main(): Promise<number> {
   const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
   try {
     process.stdout.write(`Evidentia export benchmark · ${cpus().length} CPUs · Node ${process.version} · load ${loadavg()[0]!.toFixed(2)} · ${opts.runs} runs every ${EVERY_HOURS} h\n`);
-    const demo = spawnSync(process.execPath, [BIN, 'demo', '--dir', join(dir, 'demo')], { encoding: 'utf8', env: { ...process.env, EVIDENTIA_CONFIG: '' } });
-    if (demo.status !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+    const lastDay = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`) - DAY_MS;
+    const start = new Date(lastDay - Math.ceil((opts.runs * EVERY_HOURS) / 24) * DAY_MS);
+    // The demo tenant is generated relative to its clock: collected "now", every copy dated months
+    // earlier would judge a tenant whose people were not hired yet (no human accounts to measure).
+    const discard = new Writable({ write: (_c, _e, cb) => cb() });
+    const demoAt = new Date(start.getTime() - EVERY_HOURS * 3_600_000);
+    const demo = await demoCommand({ users: 60, dir: join(dir, 'demo'), unlicensed: false, signal: new AbortController().signal, now: () => demoAt, out: discard });
+    if (demo !== 0) throw new Error(`demo failed with exit code ${demo}`);
     const configFile = join(dir, 'demo', 'demo.yaml');
     const { config } = await loadConfig(configFile);
     const store = await openSqliteStore(config.store.path, { mustExist: true });
-    const lastDay = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`) - DAY_MS;
-    const start = new Date(lastDay - Math.ceil((opts.runs * EVERY_HOURS) / 24) * DAY_MS);
     const t0 = performance.now();
     const stored = await fillRuns(
       store,
-      config.store.path,
       config,
       // A 3-day hole a third of the way in, and one run in 500 interrupted: gaps the package must show.
       { sourceRunId: 1, runs: opts.runs, everyHours: EVERY_HOURS, start: start.toISOString(), skip: (i) => i >= Math.floor(opts.runs / 3) && i < Math.floor(opts.runs / 3) + 18, interrupted: (i) => i % 500 === 250 },

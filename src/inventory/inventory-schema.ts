@@ -190,3 +190,5 @@ export const runInventories = z.object({
 });
 export type RunInventories = z.infer<typeof runInventories>;
 export type InventoryOf<K extends InventoryKind> = RunInventories[K];
+/** Some kinds of a run's inventories, with the run they belong to (EvidenceStore.loadInventoryKinds). */
+export type InventoryParts<K extends InventoryKind> = Pick<RunInventories, 'org' | 'runId' | 'asOf' | K>;

@@ -4,7 +4,8 @@
  * such holes are listed as gaps instead.
  */
 
-export type GapKind = 'no_runs' | 'missed_days' | 'not_evaluated' | 'not_evaluable' | 'rule_missing' | 'leaver_unmeasured';
+/** `inventory_incomplete`: an inventory the metrics read (leavers, apps) says it may be missing rows, so it counts for nothing it cannot prove. */
+export type GapKind = 'no_runs' | 'missed_days' | 'not_evaluated' | 'not_evaluable' | 'rule_missing' | 'leaver_unmeasured' | 'inventory_incomplete';
 
 export interface MetricsGap {
   kind: GapKind;
@@ -52,7 +53,7 @@ export interface RunPoint {
   gaps: MetricsGap[];
 }
 
-/** One person's access as one run saw it. `unknown`: access keys unreadable, or the person not in the run. */
+/** One leaver's access as one run saw it. `unknown`: access keys unreadable, no linked account, a leavers inventory marked incomplete, or the person not in the run. */
 export type LeaverAccess = 'none' | 'some' | 'unknown';
 
 export interface LeaverObservation {

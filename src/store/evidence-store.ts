@@ -1,7 +1,7 @@
 import type { Entity } from '../core/model.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { RuleResult } from '../core/rule.ts';
-import type { RunInventories } from '../inventory/inventory-schema.ts';
+import type { InventoryKind, InventoryParts, RunInventories } from '../inventory/inventory-schema.ts';
 import type { AcquireRunLock, AcquireRunLockResult, RunLease } from './run-lock.ts';
 
 /**
@@ -40,6 +40,8 @@ export interface EvidenceStore {
    * evaluation stored without them (before inventories existed). Throws `not_found` for an unknown evaluation.
    */
   loadInventories(evaluationId: number): Promise<RunInventories | null>;
+  /** Only the named kinds of an evaluation's inventories, checked as `loadInventories` checks them (for metrics: leavers and apps). */
+  loadInventoryKinds<K extends InventoryKind>(evaluationId: number, kinds: readonly K[]): Promise<InventoryParts<K> | null>;
   /** The newest sealed run per org that has an evaluation; for `results`. */
   latestEvaluatedRun(org?: string): Promise<RunRecord | null>;
   /**

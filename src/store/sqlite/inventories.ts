@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../core/canonical-json.ts';
 import { AgentError } from '../../core/errors.ts';
 import { INVENTORY_KINDS, INVENTORY_SCHEMAS, runInventories } from '../../inventory/inventory-schema.ts';
-import type { InventoryKind, RunInventories } from '../../inventory/inventory-schema.ts';
+import type { InventoryKind, InventoryParts, RunInventories } from '../../inventory/inventory-schema.ts';
 import { describeIssues } from './inputs.ts';
 import { inventoryJson, storeJsonBlob } from './json-blobs.ts';
 import { parseStored } from './validate.ts';
@@ -99,26 +99,39 @@ interface LoadRow {
  * holds): an export signs what this returns, so it must be what was stored.
  */
 export function loadInventories(db: Database, evaluationId: number): RunInventories | null {
+  return loadInventoryKinds(db, evaluationId, INVENTORY_KINDS);
+}
+
+/**
+ * Only the named kinds of one evaluation's inventories, each checked exactly as `loadInventories`
+ * checks them (all kinds must still be stored; the ones read are re-hashed and their chain link
+ * checked). For readers that need one or two kinds: `evidentia metrics` reads leavers and apps of
+ * every run without parsing the accounts inventory, the largest.
+ */
+export function loadInventoryKinds<K extends InventoryKind>(db: Database, evaluationId: number, kinds: readonly K[]): InventoryParts<K> | null {
   const head = db
     .prepare<[number], { run_id: number; org: string; started_at: string; results_hash: string }>('SELECT e.run_id, r.org, r.started_at, e.results_hash FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE e.id = ?')
     .get(evaluationId);
   if (!head) throw new AgentError('not_found', `evaluation ${evaluationId} does not exist; \`evidentia results --json\` shows the stored evaluations`);
-  const rows = db
-    .prepare<[number], LoadRow>(
-      `SELECT i.kind, i.json, i.sha256, i.previous_sha256, i.blob_id, b.json AS blob_json,
-              (SELECT p.sha256 FROM inventories p WHERE p.id < i.id ORDER BY p.id DESC LIMIT 1) AS before
-       FROM inventories i LEFT JOIN json_blobs b ON b.id = i.blob_id WHERE i.evaluation_id = ? ORDER BY i.kind`,
-    )
-    .all(evaluationId);
-  if (rows.length === 0) return null;
-  // Content stored once by hash (008-content-dedup.sql) or inline (before it): the row hash covers the text either way.
-  const byKind = new Map(rows.map((r) => [r.kind, inventoryJson(r, `The ${r.kind} inventory of evaluation ${evaluationId} (run ${head.run_id})`)]));
-  const missing = INVENTORY_KINDS.find((kind) => !byKind.has(kind));
+  const stored = new Set(db.prepare<[number], string>('SELECT kind FROM inventories WHERE evaluation_id = ?').pluck().all(evaluationId));
+  if (stored.size === 0) return null;
+  const missing = INVENTORY_KINDS.find((kind) => !stored.has(kind));
   if (missing !== undefined) {
     throw new AgentError('store_failed', `The ${missing} inventory of evaluation ${evaluationId} (run ${head.run_id}) is missing although its other inventories are stored; the database was changed outside Evidentia. Run \`evidentia verify\`.`);
   }
+  // Filtered in SQL, so the kinds not asked for (the accounts inventory: ~50 MB at 100k users) are never read.
+  const rows = db
+    .prepare<[number, string], LoadRow>(
+      `SELECT i.kind, i.json, i.sha256, i.previous_sha256, i.blob_id, b.json AS blob_json,
+              (SELECT p.sha256 FROM inventories p WHERE p.id < i.id ORDER BY p.id DESC LIMIT 1) AS before
+       FROM inventories i LEFT JOIN json_blobs b ON b.id = i.blob_id
+       WHERE i.evaluation_id = ? AND i.kind IN (SELECT value FROM json_each(?)) ORDER BY i.kind`,
+    )
+    .all(evaluationId, JSON.stringify(kinds));
+  const parsed = new Map<string, unknown>();
   for (const row of rows) {
-    const json = byKind.get(row.kind)!;
+    // Content stored once by hash (008-content-dedup.sql) or inline (before it): the row hash covers the text either way.
+    const json = inventoryJson(row, `The ${row.kind} inventory of evaluation ${evaluationId} (run ${head.run_id})`);
     const changed = inventoryRowHash({ evaluationId, kind: row.kind, resultsHash: head.results_hash, json, previous: row.previous_sha256 }) !== row.sha256;
     if (changed || row.previous_sha256 !== row.before) {
       throw new AgentError(
@@ -126,11 +139,10 @@ export function loadInventories(db: Database, evaluationId: number): RunInventor
         `The ${row.kind} inventory of evaluation ${evaluationId} (run ${head.run_id}) ${changed ? 'no longer matches its SHA-256' : 'no longer follows the inventory stored before it'}; the database was changed outside Evidentia. Run \`evidentia verify\`.`,
       );
     }
+    parsed.set(row.kind, parseStored<unknown>(INVENTORY_SCHEMAS[row.kind as InventoryKind], json, `The stored ${row.kind} inventory of evaluation ${evaluationId}`));
   }
+  // In the order asked for (INVENTORY_KINDS for the whole set): exports serialise this object as it comes.
   const out: Partial<Record<InventoryKind, unknown>> = {};
-  for (const kind of INVENTORY_KINDS) {
-    const json = byKind.get(kind)!;
-    out[kind] = parseStored<unknown>(INVENTORY_SCHEMAS[kind], json, `The stored ${kind} inventory of evaluation ${evaluationId}`);
-  }
-  return { org: head.org, runId: head.run_id, asOf: new Date(head.started_at).toISOString(), ...(out as Omit<RunInventories, 'org' | 'runId' | 'asOf'>) };
+  for (const kind of kinds) out[kind] = parsed.get(kind);
+  return { org: head.org, runId: head.run_id, asOf: new Date(head.started_at).toISOString(), ...out } as InventoryParts<K>;
 }

@@ -7,7 +7,7 @@ import { canonicalJson, sha256Hex } from '../../core/canonical-json.ts';
 import { AgentError } from '../../core/errors.ts';
 import type { Entity } from '../../core/model.ts';
 import type { StreamOutcome } from '../../core/stream-outcome.ts';
-import type { RunInventories } from '../../inventory/inventory-schema.ts';
+import type { InventoryKind, InventoryParts, RunInventories } from '../../inventory/inventory-schema.ts';
 import type {
   BeginRun, CheckpointInput, EvaluationInput, EvaluationRecord, EvidenceStore, FinishRun, PageInput, PruneResult, RunRecord, StoredSnapshot, StoredCheckpoint, StreamRef, VerifyReport,
 } from '../evidence-store.ts';
@@ -19,7 +19,7 @@ import { buildManifest } from './manifest.ts';
 import { MEMORY, openDatabase } from './open-database.ts';
 import { RunReader } from './run-reader.ts';
 import { latestEvaluatedRun, latestEvaluation, recordEvaluation } from './evaluations.ts';
-import { loadInventories } from './inventories.ts';
+import { loadInventories, loadInventoryKinds } from './inventories.ts';
 import { evaluationText, listEvaluations } from './evaluation-history.ts';
 import { describeRun, RUN_SELECT, toRunRecord } from './rows.ts';
 import type { RunHeader, RunRow } from './rows.ts';
@@ -248,6 +248,10 @@ class SqliteEvidenceStore implements EvidenceStore {
 
   async loadInventories(evaluationId: number): Promise<RunInventories | null> {
     return this.#guard('read inventories', () => this.#db.transaction(() => loadInventories(this.#db, evaluationId)).deferred());
+  }
+
+  async loadInventoryKinds<K extends InventoryKind>(evaluationId: number, kinds: readonly K[]): Promise<InventoryParts<K> | null> {
+    return this.#guard('read inventories', () => this.#db.transaction(() => loadInventoryKinds(this.#db, evaluationId, kinds)).deferred());
   }
 
   async latestEvaluatedRun(org?: string): Promise<RunRecord | null> {
