@@ -1,4 +1,4 @@
-import { configSchema, type AgentConfig } from '../src/core/config.ts';
+import { configSchema, type AgentConfig } from '../src/config/agent-config.ts';
 import { DEFAULT_BUDGETS, type PacingBudget } from '../src/http/pacer.ts';
 import type { GraphDouble, SimulatedTenant } from '../fixtures/m365/index.ts';
 import { m365ConfigBlock } from '../fixtures/m365/index.ts';

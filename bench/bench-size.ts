@@ -5,7 +5,7 @@ import { openApp, type App } from '../src/run/app.ts';
 import { collectAndEvaluate } from '../src/run/pipeline.ts';
 import type { HttpContext } from '../src/http/http-context.ts';
 import type { HttpStatsSnapshot } from '../src/http/http-stats.ts';
-import type { AgentConfig } from '../src/core/config.ts';
+import type { AgentConfig } from '../src/config/agent-config.ts';
 import type { StreamOutcome } from '../src/core/stream-outcome.ts';
 import { benchConfig, effectiveBudgets, SECRET_ENV } from './bench-config.ts';
 import { countIssued, minimumCalls, minimumCallsOnDouble, tenantShape, type FamilyCounts, type IssuedCalls, type TenantShape } from './call-counts.ts';

@@ -8,7 +8,7 @@
  * It asserts nothing; the figures go into BENCHMARKS.md.
  */
 import { Session } from 'node:inspector/promises';
-import { configSchema } from '../src/core/config.ts';
+import { configSchema } from '../src/config/agent-config.ts';
 import { canonicalJson, sha256Hex } from '../src/core/canonical-json.ts';
 import { buildSnapshotView } from '../src/evaluate/build-view.ts';
 import { evaluateRules } from '../src/evaluate/run-rules.ts';

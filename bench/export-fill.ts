@@ -1,4 +1,4 @@
-import type { AgentConfig } from '../src/core/config.ts';
+import type { AgentConfig } from '../src/config/agent-config.ts';
 import type { Entity } from '../src/core/model.ts';
 import { evaluateStoredRun } from '../src/evaluate/evaluate-run.ts';
 import type { EvidenceStore, StreamRef } from '../src/store/evidence-store.ts';

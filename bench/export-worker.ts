@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { loadConfig } from '../src/core/config.ts';
+import { loadConfig } from '../src/config/agent-config.ts';
 import { readPackage } from '../src/export/package-reader.ts';
 import { loadSigningKey } from '../src/export/signing-keys.ts';
 import { verifyPackage } from '../src/export/verify-package.ts';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { demoCommand } from '../src/cli/commands/demo.ts';
-import { loadConfig } from '../src/core/config.ts';
+import { loadConfig } from '../src/config/agent-config.ts';
 import { initSigningKeys } from '../src/export/signing-keys.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import { fillRuns } from './export-fill.ts';

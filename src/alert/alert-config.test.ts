@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 
 const ORG = `organisations:
   - id: acme

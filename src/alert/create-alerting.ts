@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AgentConfig } from '../core/config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { AgentError, UsageError } from '../core/errors.ts';
 import { outcomeUsableFor } from '../core/stream-outcome.ts';
 import type { SecretRegistry } from '../core/secrets.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AgentConfig } from '../core/config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import type { SecretRegistry } from '../core/secrets.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { openSqliteAlertStore } from '../store/sqlite/alert-store.ts';

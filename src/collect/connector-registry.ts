@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Connector } from '../core/connector.ts';
-import type { AgentConfig } from '../core/config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { configErrorFromZod } from '../core/config.ts';
 import { AgentError, ConfigError } from '../core/errors.ts';
 import { compareCodeUnits } from '../core/code-unit-order.ts';

@@ -1,15 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { AgentError, ConfigError } from './errors.ts';
-import { alertsConfig } from '../alert/alert-config.ts';
-import { DAEMON_DEFAULTS, daemonConfig, retentionConfig } from '../daemon/daemon-config.ts';
-import { exportConfig } from '../export/export-config.ts';
+import { ConfigError } from './errors.ts';
 
 /**
- * The one YAML config file. Everything is validated here with zod so that a mistake is reported
- * once, as one line naming the key path, before anything touches a tenant or the store.
+ * The config's core sections (organisations, connectors blocks, store, HTTP, rule parameters) and
+ * the one-line error for a zod issue. The whole file's schema, with the sections of alerts, the
+ * daemon and export, is put together in src/config/agent-config.ts, so core depends on no feature.
  * Connector blocks are checked again by their connector's own schema (see `resolveConnectors`).
  */
 
@@ -109,39 +104,29 @@ export const pacingBudget = z
   .strict();
 export type PacingBudgetConfig = z.infer<typeof pacingBudget>;
 
-export const configSchema = z
+/** The sections of the config that core, the HTTP layer and the connectors need; the whole file's schema lives in src/config/agent-config.ts. */
+export const storeConfig = z.object({ path: z.string().min(1).default('./evidentia.db') }).strict().default({ path: './evidentia.db' });
+export const logConfig = z
+  .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn') })
+  .strict()
+  .default({ level: 'warn' });
+export const httpConfig = z
   .object({
-    store: z.object({ path: z.string().min(1).default('./evidentia.db') }).strict().default({ path: './evidentia.db' }),
-    log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn') })
-      .strict()
-      .default({ level: 'warn' }),
-    http: z
-      .object({
-        /** PEM file of extra CAs to trust (TLS-inspecting proxy). */
-        caFile: z.string().min(1).optional(),
-        /** Override a pacing budget by family (e.g. `graph-reports`); defaults follow vendor quotas. */
-        pacing: z.record(z.string(), pacingBudget).default({}),
-        maxAttempts: z.number().int().min(1).max(10).default(5),
-        /** The longest single wait honoured from a Retry-After header before giving up on the stream. */
-        maxRetryAfterMs: z.number().int().positive().default(120_000),
-        timeoutMs: z.number().int().positive().default(60_000),
-      })
-      .strict()
-      .default({ pacing: {}, maxAttempts: 5, maxRetryAfterMs: 120_000, timeoutMs: 60_000 }),
-    /** Rule parameters for every organisation, e.g. `mfa-coverage: { threshold: 0.95 }`. */
-    rules: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
-    organisations: z.array(organisation).min(1, 'at least one organisation is needed'),
-    /** Alerts to Slack, Teams, a signed webhook or e-mail (src/alert/alert-config.ts); none when absent. */
-    alerts: alertsConfig.optional(),
-    /** `evidentia daemon`: schedules, jitter, the health/metrics endpoint (src/daemon/daemon-config.ts). */
-    daemon: daemonConfig.default(DAEMON_DEFAULTS),
-    retention: retentionConfig.default({}),
-    /** Export packages (`evidentia export`): where the signing key lives. */
-    export: exportConfig.optional(),
+    /** PEM file of extra CAs to trust (TLS-inspecting proxy). */
+    caFile: z.string().min(1).optional(),
+    /** Override a pacing budget by family (e.g. `graph-reports`); defaults follow vendor quotas. */
+    pacing: z.record(z.string(), pacingBudget).default({}),
+    maxAttempts: z.number().int().min(1).max(10).default(5),
+    /** The longest single wait honoured from a Retry-After header before giving up on the stream. */
+    maxRetryAfterMs: z.number().int().positive().default(120_000),
+    timeoutMs: z.number().int().positive().default(60_000),
   })
-  .strict();
-export type AgentConfig = z.infer<typeof configSchema>;
+  .strict()
+  .default({ pacing: {}, maxAttempts: 5, maxRetryAfterMs: 120_000, timeoutMs: 60_000 });
+export type HttpConfig = z.infer<typeof httpConfig>;
+/** Rule parameters for every organisation, e.g. `mfa-coverage: { threshold: 0.95 }`. */
+export const rulesConfig = z.record(z.string(), z.record(z.string(), z.unknown())).default({});
+export type RulesConfig = z.infer<typeof rulesConfig>;
 
 /** `a.b[0].c` from a zod issue path. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -185,61 +170,4 @@ function describeInput(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'a list';
   return typeof input === 'object' ? 'a mapping' : typeof input;
-}
-
-export interface LoadedConfig {
-  config: AgentConfig;
-  /** Absolute path of the file it came from; relative paths inside resolve against its folder. */
-  file: string;
-}
-
-export async function loadConfig(file: string): Promise<LoadedConfig> {
-  const abs = resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new AgentError(
-      'config_missing',
-      code === 'ENOENT' ? `config file ${file} does not exist; create one with \`evidentia init\`` : `cannot read config file ${file} (${code ?? 'error'})`,
-      { cause: e },
-    );
-  }
-  return { config: parseConfigText(text, abs), file: abs };
-}
-
-export function parseConfigText(text: string, file = 'config'): AgentConfig {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
-    const line = err.linePos?.[0];
-    throw new ConfigError('', `${file}${line ? `:${line.line}:${line.col}` : ''}: not valid YAML (${err.code}: ${err.message.split('\n')[0]})`);
-  }
-  let raw: unknown;
-  try {
-    // An alias to an anchor that does not exist (`*name`) or an alias bomb only fails here.
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    throw new ConfigError('', `${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`, { cause: e });
-  }
-  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (!parsed.success) throw configErrorFromZod(parsed.error);
-  const config = parsed.data;
-  if (!isAbsolute(config.store.path) && file !== 'config') config.store.path = resolve(dirname(file), config.store.path);
-  checkUniqueIds(config);
-  return config;
-}
-
-function checkUniqueIds(config: AgentConfig): void {
-  const orgs = new Set<string>();
-  config.organisations.forEach((org, i) => {
-    if (orgs.has(org.id)) throw new ConfigError(`organisations[${i}].id`, `"${org.id}" is used by another organisation; ids must be unique`);
-    orgs.add(org.id);
-    const ids = new Set<string>();
-    org.connectors.forEach((c, j) => {
-      if (ids.has(c.id)) throw new ConfigError(`organisations[${i}].connectors[${j}].id`, `"${c.id}" is used by another connector of this organisation; ids must be unique`);
-      ids.add(c.id);
-    });
-  });
 }

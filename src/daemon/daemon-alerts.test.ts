@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { Alerting, ConnectorHealth } from '../alert/index.ts';
-import { configSchema } from '../core/config.ts';
+import { configSchema } from '../config/agent-config.ts';
 import { createDaemonAlerts, connectorHealthFor } from './daemon-alerts.ts';
 import { healthReport, type OrgState } from './health.ts';
 import type { OrgRunResult } from '../run/pipeline.ts';

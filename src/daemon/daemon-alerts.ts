@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConnectorHealth, Alerting } from '../alert/index.ts';
-import type { AgentConfig } from '../core/config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import type { OrgRunResult } from '../run/pipeline.ts';
 import type { DaemonMetrics } from './daemon-metrics.ts';
 import type { HealthReport } from './health.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 import { checkDaemonSchedules, scheduleFor } from './daemon-config.ts';
 
 const org = { id: 'acme', name: 'Acme', connectors: [{ type: 'hr-csv', id: 'hr', file: 'r.csv' }] };

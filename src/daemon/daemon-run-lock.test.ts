@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 import { openApp, type App } from '../run/app.ts';
 import { FakeClock } from '../../test/support/fake-clock.ts';
 import { spawnLockHolder, type LockHolder } from '../../test/support/spawn-lock-holder.ts';

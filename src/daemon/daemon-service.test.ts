@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 import { SecretRegistry } from '../core/secrets.ts';
 import { createHttpContext } from '../http/request-with-retry.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allRules } from '../../rules/index.ts';
 import { createApp, createAppGrant } from '../../rules/ai-catalog/app-factories.ts';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 import type { Entity, EntityKind } from '../core/model.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';

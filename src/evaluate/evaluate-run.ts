@@ -1,4 +1,4 @@
-import type { AgentConfig } from '../core/config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { canonicalJson, sha256Hex } from '../core/canonical-json.ts';
 import { AgentError } from '../core/errors.ts';
 import type { Rule } from '../core/rule.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 import type { EvidenceStore, RunRecord } from '../store/evidence-store.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import { recordTypicalRun, sealTypicalRun } from '../store/store-test-fixtures.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRules } from '../../rules/index.ts';
 import { sha256Hex } from '../core/canonical-json.ts';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 import { evaluateStoredRun } from '../evaluate/evaluate-run.ts';
 import { buildExportFixture, type ExportFixture } from './export-test-fixtures.ts';
 import { readPackage } from './package-reader.ts';

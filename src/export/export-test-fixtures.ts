@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { allRules } from '../../rules/index.ts';
 import { GLOBAL_ADMIN_TEMPLATE } from '../../rules/privileged-count.ts';
 import { createApp, createAppGrant } from '../../rules/ai-catalog/app-factories.ts';
-import { parseConfigText, type AgentConfig } from '../core/config.ts';
+import { parseConfigText, type AgentConfig } from '../config/agent-config.ts';
 import type { Entity, EntityKind } from '../core/model.ts';
 import { evaluateStoredRun } from '../evaluate/evaluate-run.ts';
 import { createAccount, createMfa, createOutcome, createRoleAssignment } from '../evaluate/test-factories.ts';

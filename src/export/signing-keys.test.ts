@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.ts';
 import { chromiumPdfRenderer } from './render-pdf.ts';
 import { initSigningKeys, loadSigningKey, PRIVATE_KEY_FILE, resolveKeyDir, signText, verifyText } from './signing-keys.ts';
 import { createPublicKey } from 'node:crypto';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 
 describe('signing keys', () => {
   let dir: string;

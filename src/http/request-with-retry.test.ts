@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AgentError } from '../core/errors.ts';
-import { configSchema } from '../core/config.ts';
+import { configSchema } from '../config/agent-config.ts';
 import { HttpRequestError } from './http-error.ts';
 import { createHttpStats } from './http-stats.ts';
 import { createPacer, type Pacer } from './pacer.ts';

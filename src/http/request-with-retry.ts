@@ -1,5 +1,5 @@
 import { AgentError } from '../core/errors.ts';
-import type { AgentConfig } from '../core/config.ts';
+import type { HttpConfig } from '../core/config.ts';
 import type { HttpContext } from './http-context.ts';
 import { createHttpStats, type HttpStats } from './http-stats.ts';
 import { HttpRequestError } from './http-error.ts';
@@ -206,7 +206,7 @@ export function createHttpContext(opts: HttpContextOptions = {}): HttpContext {
 }
 
 /** Maps the config's `http` block; the CA file's contents are read by the caller (no I/O here). */
-export function httpContextOptionsFromConfig(http: AgentConfig['http'], ca: string | null): HttpContextOptions {
+export function httpContextOptionsFromConfig(http: HttpConfig, ca: string | null): HttpContextOptions {
   return {
     pacing: http.pacing,
     retry: { maxAttempts: http.maxAttempts, maxRetryAfterMs: http.maxRetryAfterMs },

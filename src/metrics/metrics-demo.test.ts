@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/run-cli.ts';
-import { loadConfig } from '../core/config.ts';
+import { loadConfig } from '../config/agent-config.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import { loadMetrics } from './load-metrics.ts';
 import { readRunInputs, readSnapshotInputs } from './run-inputs.ts';

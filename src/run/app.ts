@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { readFile } from 'node:fs/promises';
-import type { AgentConfig } from '../core/config.ts';
-import { loadConfig } from '../core/config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
+import { loadConfig } from '../config/agent-config.ts';
 import { createLogger } from '../core/logger.ts';
 import { SecretRegistry } from '../core/secrets.ts';
 import { AgentError } from '../core/errors.ts';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../core/config.ts';
+import { parseConfigText } from '../config/agent-config.ts';
 import { SecretRegistry } from '../core/secrets.ts';
 import { createHttpContext } from '../http/request-with-retry.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';

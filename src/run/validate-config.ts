@@ -1,4 +1,4 @@
-import type { AgentConfig } from '../core/config.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { resolveConnectors, type ConnectorRegistry } from '../collect/connector-registry.ts';
 import { resolveRuleParams } from '../evaluate/run-rules.ts';
 import { allRules } from '../../rules/index.ts';

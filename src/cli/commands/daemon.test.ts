@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeServer, listenOn } from '../../../fixtures/_shared/loopback-server.ts';
-import { configSchema, type AgentConfig } from '../../core/config.ts';
+import { configSchema, type AgentConfig } from '../../config/agent-config.ts';
 import { openApp, type App } from '../../run/app.ts';
 import { openSqliteAlertStore } from '../../store/sqlite/alert-store.ts';
 import { EXIT } from '../exit-codes.ts';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { configSchema } from '../../core/config.ts';
+import { configSchema } from '../../config/agent-config.ts';
 import { startDemoTenant } from '../../../fixtures/demo/demo-tenant.ts';
 import { openApp } from '../../run/app.ts';
 import { collectAndEvaluate } from '../../run/pipeline.ts';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../core/config.ts';
+import { loadConfig } from '../../config/agent-config.ts';
 import { initSigningKeys, resolveKeyDir } from '../../export/signing-keys.ts';
 import { EXIT } from '../exit-codes.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from './config.ts';
-import { ConfigError } from './errors.ts';
+import { parseConfigText } from './agent-config.ts';
+import { ConfigError } from '../core/errors.ts';
 
 const VALID = `
 organisations:
