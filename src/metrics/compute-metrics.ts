@@ -91,6 +91,6 @@ function unmeasuredLeaver(l: LeaverOutcome): MetricsGap {
     rule: null,
     from: l.leftAt,
     to: null,
-    detail: `${l.name} left ${l.leftAt}; run ${l.closedByRun} saw no access left, but no run observed them in the ${window} h before it: removed at most ${Math.floor(l.value.hours)} h after leaving, exact time unknown (not in median or worst)`,
+    detail: `${l.name} left ${l.leftAt}; run ${l.closedByRun} saw no access left, but no run saw their access in the ${window} h before it: removed at most ${Math.floor(l.value.hours)} h after leaving, exact time unknown (not in median or worst)`,
   };
 }

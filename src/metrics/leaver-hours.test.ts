@@ -12,7 +12,13 @@ const obs = (runId: number, startedAt: string, access: 'none' | 'some' | 'unknow
 describe('leaver hours', () => {
   it('does not close on a run that cannot see the person or their keys', () => {
     const [l] = leaverOutcomes([obs(1, '2027-01-01T08:00:00Z', 'some'), obs(2, '2027-01-02T08:00:00Z', 'unknown'), obs(3, '2027-01-03T08:00:00Z', null), obs(4, '2027-01-04T08:00:00Z', 'none')]);
-    expect(l).toMatchObject({ quarter: '2026-Q4', value: { hours: 84, open: false }, closedByRun: 4, windowHours: 24 });
+    // Access went some time after run 1, the last run that saw it: a 72 h window, too wide to be a measurement.
+    expect(l).toMatchObject({ quarter: '2026-Q4', value: { hours: 84, open: false }, closedByRun: 4, windowHours: 72, measured: false });
+  });
+
+  it('measures the window from the last run that saw access, not from a run that could not tell', () => {
+    const [l] = leaverOutcomes([obs(1, '2027-01-01T08:00:00Z', 'some'), obs(2, '2027-01-02T08:00:00Z', 'unknown'), obs(3, '2027-01-02T20:00:00Z', 'some'), obs(4, '2027-01-03T08:00:00Z', 'none')]);
+    expect(l).toMatchObject({ value: { hours: 60, open: false }, closedByRun: 4, windowHours: 12, measured: true });
   });
 
   it('reports open cases as lower bounds up to the last run that saw access', () => {

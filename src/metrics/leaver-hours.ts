@@ -34,8 +34,12 @@ export function leaverOutcomes(observations: readonly LeaverObservation[], inPer
         closed = { personId, name, leftAt, quarter: quarterOf(leftAt), value: { hours: (at - left) / HOUR_MS, open: false }, closedByRun: run.runId, windowHours: (at - previous) / HOUR_MS, measured: at - previous <= MISSED_DAYS_AFTER_HOURS * HOUR_MS };
         break;
       }
-      if (state === 'some') lastSeenWithAccess = at;
-      previous = at;
+      // Only a run that saw access narrows the window: after a run that could not tell, access may
+      // already have been gone, so the removal lies anywhere since the last run that saw it.
+      if (state === 'some') {
+        lastSeenWithAccess = at;
+        previous = at;
+      }
     }
     out.push(closed ?? { personId, name, leftAt, quarter: quarterOf(leftAt), value: { hours: lastSeenWithAccess === null ? 0 : (lastSeenWithAccess - left) / HOUR_MS, open: true }, closedByRun: null, windowHours: null, measured: true });
   }

@@ -79,9 +79,9 @@ export interface LeaverOutcome {
   /** The run that first saw no access left; null while open. */
   closedByRun: number | null;
   /**
-   * Resolved only: hours between the previous observation (previous run, or the leave date when later)
-   * and the closing run. Access went some time in that window, so a large one (a missed-days gap)
-   * means `hours` may overstate.
+   * Resolved only: hours between the last run that saw access (or the leave date, when no run after
+   * it did) and the closing run; runs that could not tell do not narrow it. Access went some time in
+   * that window, so a large one (a missed-days gap) means `hours` may overstate.
    */
   windowHours: number | null;
   /**
