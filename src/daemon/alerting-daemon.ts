@@ -13,6 +13,11 @@ export interface AlertingDaemon {
   /** Null when the config has no `alerts:`. */
   alerts: DaemonAlerts | null;
   /**
+   * The between-runs pass (once a minute in `evidentia daemon`): takes in runs other processes
+   * stored, then works the outbox and reports overdue connectors. Errors are logged.
+   */
+  tick(): Promise<void>;
+  /**
    * Stops in the order that loses nothing: no new message is sent, the run in flight is stored and
    * marked interrupted, the send in flight gets its outcome recorded, then alerting closes. The
    * store stays open (the caller owns the app).
@@ -48,6 +53,11 @@ export async function startAlertingDaemon(app: App, opts: { clock: DaemonClock; 
   return {
     daemon: running,
     alerts,
+    async tick() {
+      // An org collected by another process is not overdue: read its runs before judging.
+      await running.refresh().catch((e: unknown) => app.log.error({ err: e }, 'could not read the store for runs of other processes'));
+      await alerts?.tick().catch(logAlertError);
+    },
     async stop() {
       alerts?.stopSending();
       await running.stop();

@@ -11,10 +11,11 @@ import { FakeClock } from '../../test/support/fake-clock.ts';
 import { silentLogger } from '../../test/support/silent-logger.ts';
 import { tempStore } from '../../test/support/memory-store.ts';
 import { startDaemon, type RunningDaemon } from './daemon-service.ts';
+import { RunLockedError } from '../run/run-lock.ts';
 
 const H = 3_600_000;
 
-type RunBehaviour = 'complete' | 'failed' | 'throws' | 'slow';
+type RunBehaviour = 'complete' | 'failed' | 'throws' | 'slow' | 'locked';
 
 /**
  * The daemon with a real SQLite store and a real HTTP endpoint, but a stand-in for collection: each
@@ -63,6 +64,7 @@ describe('daemon service with a fake clock', () => {
       runOnce: async (runApp, i, { now }) => {
         const org = runApp.config.organisations[i]!.id;
         if (behaviour === 'throws') throw new Error('disk full');
+        if (behaviour === 'locked') throw new RunLockedError(org, { command: 'evidentia collect', pid: 4242, hostname: 'here', acquiredAt: now().toISOString(), expiresAt: now().toISOString() } as never);
         const startedAt = now().toISOString();
         if (behaviour === 'slow') await new Promise<void>((r) => clock.setTimer(5 * H, r));
         const http = runApp.httpFor('m365-main');
@@ -161,6 +163,35 @@ describe('daemon service with a fake clock', () => {
     await clock.advanceTo(new Date('2026-11-02T04:31:00Z'));
     expect(e.health()).toMatchObject({ status: 'stale', organisations: [{ staleAfter: '2026-11-02T04:30:00.000Z' }] });
   });
+
+  it('counts runs another process stored: a slot skipped for the lock does not make /healthz stale', async () => {
+    const d = await start(app());
+    await clock.advanceTo(new Date('2026-11-02T01:00:01Z'));
+    // From now on a hand-run collect holds the org at each slot and stores its own runs.
+    behaviour = 'locked';
+    for (const at of ['2026-11-02T04:00:00Z', '2026-11-02T08:00:00Z']) {
+      await clock.advanceTo(new Date(at));
+      await storeRunOfAnotherProcess(at);
+    }
+    await clock.advanceTo(new Date('2026-11-02T09:00:00Z'));
+    // Before asking the store, the daemon's own view is stale (its last run was at 01:00)…
+    expect(d.health()).toMatchObject({ status: 'stale' });
+    // …but /healthz takes in the other process's runs first.
+    const health = await get(d, '/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({
+      status: 'ok',
+      organisations: [{ lastSuccessfulRun: { startedAt: '2026-11-02T08:00:00Z' }, connectors: [{ instance: 'm365-main', lastStatus: 'ok' }], skippedLocked: { count: 2 } }],
+    });
+    expect(d.health()).toMatchObject({ status: 'ok' });
+  });
+
+  async function storeRunOfAnotherProcess(at: string): Promise<void> {
+    const run = await store.beginRun({ org: 'acme', startedAt: at, toolVersion: 't', configDigest: 'c', trigger: 'manual' });
+    await store.recordPage(run.id, page(USERS, 1, `{"value":[],"by":"collect","at":"${at}"}`));
+    await store.recordStreamOutcome(run.id, outcome(USERS, { status: 'complete' }));
+    await store.finishRun(run.id, { finishedAt: at, status: 'complete' });
+  }
 
   it('after a restart, takes the last good run from the store: healthy at once, next run at the next slot', async () => {
     await start(app());

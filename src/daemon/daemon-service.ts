@@ -37,6 +37,8 @@ export interface RunningDaemon {
   url: string | null;
   metrics: DaemonMetrics;
   health(): HealthReport;
+  /** Takes in runs other processes sealed since (`/healthz` does this on every request; alerts before each overdue check). */
+  refresh(): Promise<void>;
   /** Aborts runs in flight, waits for them (sealed as interrupted), closes the endpoint. Does not close the store. */
   stop(): Promise<void>;
 }
@@ -123,9 +125,32 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   });
   const health = () => healthReport([...states.values()], { now: clock.now(), since, graceMs, running: scheduler.runningOrgs() });
 
+  /**
+   * Runs another process stored (a hand-run `collect`, cron, a second daemon) count too: without
+   * this, an org collected by hand while its slot was skipped for the lock would read as stale
+   * (a 503 and a false `connector_overdue`) until the daemon's own next run.
+   */
+  const refresh = async (): Promise<void> => {
+    const running = new Set(scheduler.runningOrgs());
+    for (const org of config.organisations) {
+      const before = states.get(org.id)!;
+      if (running.has(org.id)) continue;
+      const newest = (await app.store.listRuns({ org: org.id, limit: 5 })).find((r) => r.status !== 'running');
+      if (!newest || newest.id === before.lastRun?.id) continue;
+      const fresh = await seedState(app.store, org.id, before.schedule, org.connectors.map((c) => c.id));
+      // A run of our own that finished meanwhile has already moved the state on: keep that.
+      if (states.get(org.id) !== before) continue;
+      states.set(org.id, before.lockedSlots ? { ...fresh, lockedSlots: before.lockedSlots } : fresh);
+    }
+  };
+
   let endpoint: HttpEndpoint | null = null;
   if (daemon.http.enabled) {
-    endpoint = await startHttpEndpoint({ host: daemon.http.host, port: daemon.http.port, health, metrics: () => metrics.render(), log });
+    const freshHealth = async () => {
+      await refresh().catch((err: unknown) => log.error({ err }, 'could not read the store for runs of other processes; health shows the daemon\'s own runs'));
+      return health();
+    };
+    endpoint = await startHttpEndpoint({ host: daemon.http.host, port: daemon.http.port, health: freshHealth, metrics: () => metrics.render(), log });
   }
   try {
     await scheduler.start();
@@ -139,6 +164,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     url: endpoint?.url ?? null,
     metrics,
     health,
+    refresh,
     async stop() {
       await scheduler.stop();
       await endpoint?.close();

@@ -8,7 +8,7 @@ export interface HttpEndpointOptions {
   host: string;
   /** 0: a free port chosen by the OS (tests). */
   port: number;
-  health: () => HealthReport;
+  health: () => HealthReport | Promise<HealthReport>;
   metrics: () => Promise<{ contentType: string; body: string }>;
   log: Logger;
 }
@@ -57,7 +57,7 @@ export async function startHttpEndpoint(opts: HttpEndpointOptions): Promise<Http
 async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpEndpointOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/healthz') {
-    const report = opts.health();
+    const report = await opts.health();
     send(res, report.status === 'ok' ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(report, null, 2)}\n`);
     return;
   }

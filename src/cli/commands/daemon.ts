@@ -26,9 +26,8 @@ export async function daemonCommand(app: App, opts: DaemonCommandOptions): Promi
   // Every secret and connector block is checked now, not at the first slot hours later.
   await preflight(app, orgIds.map((_, i) => i));
   if (opts.signal.aborted) return EXIT.interrupted;
-  const { daemon, alerts, stop } = await startAlertingDaemon(app, { clock: createSystemClock(), random: Math.random });
-  const logAlertError = (e: unknown) => app.log.error({ err: e }, 'alerting failed; findings stay in the outbox for the next pass');
-  const tick = alerts ? setInterval(() => void alerts.tick().catch(logAlertError), opts.alertTickMs ?? ALERT_TICK_MS) : null;
+  const { daemon, alerts, tick: pass, stop } = await startAlertingDaemon(app, { clock: createSystemClock(), random: Math.random });
+  const tick = alerts ? setInterval(() => void pass(), opts.alertTickMs ?? ALERT_TICK_MS) : null;
   const schedules = orgIds.map((id) => `${id} "${scheduleFor(app.config.daemon, id)}"`).join(', ');
   opts.err.write(`evidentia daemon: scheduled ${schedules} (${app.config.daemon.timezone}); ${daemon.url ? `health and metrics at ${daemon.url}/healthz and ${daemon.url}/metrics` : 'no health endpoint (daemon.http.enabled: false)'}\n`);
   await new Promise<void>((resolve) => {
