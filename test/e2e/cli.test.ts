@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTenant } from '../../fixtures/m365/index.ts';
 import { runCli, type CliResult } from '../support/run-cli.ts';
 import type { RuleResult } from '../../src/core/rule.ts';
-import { loadConfig } from '../../src/core/config.ts';
+import { loadConfig } from '../../src/config/agent-config.ts';
 import { loadConnectorRegistry } from '../../src/collect/connector-registry.ts';
 import { validateConfigUpFront } from '../../src/run/validate-config.ts';
 

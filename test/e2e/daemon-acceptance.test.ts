@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startDemoTenant, type DemoTenant } from '../../fixtures/demo/demo-tenant.ts';
 import { generateRoster, renderRosterCsv } from '../../fixtures/hr-csv/index.ts';
-import { parseConfigText } from '../../src/core/config.ts';
+import { parseConfigText } from '../../src/config/agent-config.ts';
 import { startAlertingDaemon, type AlertingDaemon } from '../../src/daemon/alerting-daemon.ts';
 import { openApp, type App } from '../../src/run/app.ts';
 import type { OrgRunResult } from '../../src/run/pipeline.ts';

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfigText } from '../../src/core/config.ts';
+import { parseConfigText } from '../../src/config/agent-config.ts';
 import { AgentError, ConfigError } from '../../src/core/errors.ts';
 import { loadConnectorRegistry, type ConnectorRegistry } from '../../src/collect/connector-registry.ts';
 import { validateConfigUpFront } from '../../src/run/validate-config.ts';
