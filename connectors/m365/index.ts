@@ -25,7 +25,7 @@ export const connector: Connector<M365Config> = {
       roleAssignmentsStream(session, reads),
       roleEligibilityStream(session, reads),
       servicePrincipalsStream(reads),
-      delegatedGrantsStream(session),
+      delegatedGrantsStream(session, reads),
       appRoleAssignmentsStream(session, reads),
     ];
   },

@@ -145,6 +145,20 @@ describe('m365 apps, grants and application permissions, incremental', () => {
     expect(inc.outcome('service-principals').note).toMatch(/^Incremental:/);
   });
 
+  it('drops the consents of a deleted app even when the grants delta does not report them (undocumented in Graph)', async () => {
+    const tenant = generateTenant({ users: 120 });
+    const d = await startDouble({ tenant });
+    await run(d, 'full', at(0));
+    const doomed = d.apps.oauth2PermissionGrants.find((g) => g.consentType === 'AllPrincipals')!.clientId;
+    const consents = d.apps.oauth2PermissionGrants.filter((g) => g.clientId === doomed || g.resourceId === doomed).length;
+    expect(consents).toBeGreaterThan(0);
+    d.apps.removeServicePrincipal(doomed, at(1), { grantsInDelta: false });
+    const inc = await run(d, 'incremental', at(2));
+    expect(inc.outcome('delegated-grants').note).toMatch(new RegExp(`^Incremental: 0 added, 0 changed, ${consents} removed delegated grants .* ${consents} consent\\(s\\) of apps no longer in the directory dropped\\.$`));
+    expect(inc.grants.some((g) => g.appKey === doomed)).toBe(false);
+    expectSameState(inc, await run(d, undefined, at(3)));
+  });
+
   it('an audit log cut short (a page that keeps failing) is no complete window: every app is read', async () => {
     const tenant = generateTenant({ users: 60 });
     const d = await startDouble({ tenant });

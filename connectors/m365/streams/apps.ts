@@ -25,7 +25,7 @@ export function servicePrincipalsStream(reads: RunReads): Stream<M365Config> {
 const GRANTS_NEEDS = { permission: 'Directory.Read.All' };
 
 /** Delegated consents; when the run tracks changes, from `/oauth2PermissionGrants/delta` applied to the base run's grants. */
-export function delegatedGrantsStream(session: () => Promise<GraphSession>): Stream<M365Config> {
+export function delegatedGrantsStream(session: () => Promise<GraphSession>, reads: RunReads): Stream<M365Config> {
   return {
     id: 'delegated-grants',
     entity: 'app_grant',
@@ -48,6 +48,15 @@ export function delegatedGrantsStream(session: () => Promise<GraphSession>): Str
           keyOf: delegatedGrantKey,
           map: (record) => map([record]),
           note: (c) => `Incremental: ${c.added} added, ${c.changed} changed, ${c.removed} removed delegated grants applied to run ${c.baseRunId}'s grants via Graph delta.`,
+          // Whether Graph's grants delta reports the consents of a deleted app as removed is not
+          // documented; a full read would not list them, so this run's own app list decides.
+          orphans: async (grants) => {
+            const apps = await reads.servicePrincipals(ctx);
+            if (apps.ids === null) return { keys: [], note: ' The apps could not be read this run, so the consents were not checked against them.' };
+            const present = new Set(apps.ids.map((id) => id.toLowerCase()));
+            const gone = grants.filter((g) => !present.has(g.appKey.toLowerCase()) || (g.resourceKey !== null && !present.has(g.resourceKey.toLowerCase())));
+            return { keys: gone.map((g) => g.key), note: gone.length > 0 ? ` ${gone.length} consent(s) of apps no longer in the directory dropped.` : '' };
+          },
         }),
         latestUrl: '/v1.0/oauth2PermissionGrants/delta?$deltatoken=latest',
         needs: GRANTS_NEEDS,

@@ -75,6 +75,11 @@ export interface ApplyDeltaSpec<E extends Entity> {
   merge?(next: E, before: E | undefined): E;
   note(counts: { added: number; changed: number; removed: number; baseRunId: number }): string;
   checkpointOf(deltaLink: string): unknown;
+  /**
+   * Entities of the resulting set that belong to something no longer there (a consent of a deleted
+   * app), where Graph's delta does not document removing them: they are dropped, and the note says so.
+   */
+  orphans?(entities: readonly E[]): Promise<{ keys: readonly string[]; note: string }>;
 }
 
 /**
@@ -139,11 +144,13 @@ export async function* applyDelta<E extends Entity>(
     if (last) yield pageOf({ ...last, failure: { kind: 'invalid', detail: 'Graph ended the delta read without a deltaLink; the changes could not be confirmed complete' } }, []);
     return { done: true, changes: null };
   }
+  const orphans = spec.orphans ? await spec.orphans([...set.values()]) : null;
+  for (const key of orphans?.keys ?? []) set.delete(key);
   const changed = new Set([...touched].filter((k) => set.has(k)));
   const removed = new Set([...baseKeys].filter((k) => !set.has(k)));
   const added = [...changed].filter((k) => !baseKeys.has(k)).length;
   const counts = { added, changed: changed.size - added, removed: removed.size, baseRunId: base.runId };
-  yield { ...pageOf(last, [...set.values()]), checkpoint: { value: spec.checkpointOf(deltaLink), baseRunId: base.runId }, note: spec.note(counts) };
+  yield { ...pageOf(last, [...set.values()]), checkpoint: { value: spec.checkpointOf(deltaLink), baseRunId: base.runId }, note: `${spec.note(counts)}${orphans?.note ?? ''}` };
   return { done: true, changes: { baseRunId: base.runId, changed, removed, keys: [...set.keys()] } };
 }
 
