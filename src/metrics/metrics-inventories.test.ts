@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRules } from '../../rules/index.ts';
 import { GLOBAL_ADMIN_TEMPLATE } from '../../rules/privileged-count.ts';
-import { createApp, createAppGrant } from '../../rules/ai-catalog/app-factories.ts';
+import { chatgpt, claude, grant, METRICS_CONFIG as CONFIG } from './metrics-test-fixtures.ts';
 import { parseConfigText } from '../config/agent-config.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { Entity, EntityKind } from '../core/model.ts';
@@ -26,28 +26,9 @@ import type { ReadRunInputs, RunInputs } from './run-inputs.ts';
  * reference here: on the same store both must give the same report, field for field.
  */
 
-const CONFIG = (storePath: string) => `
-store: { path: ${JSON.stringify(storePath)} }
-organisations:
-  - id: contoso
-    name: Contoso
-    connectors:
-      - type: m365
-        id: m365-main
-    approvedApps:
-      - app: chatgpt
-        owner: it-lead@contoso.com
-        purpose: drafting
-        dataAllowed: internal
-        approvedBy: ciso@contoso.com
-        reviewDate: '2030-12-31'
-`;
 
 const LEE_LEFT = '2026-09-29T09:00:00.000Z';
 const MAX_LEFT = '2026-10-02T09:00:00.000Z';
-const chatgpt = createApp({ key: 'sp-chatgpt', displayName: 'ChatGPT', publisher: { name: 'OpenAI', verifiedId: '6263142' }, homepage: 'https://chatgpt.com' });
-const claude = createApp({ key: 'sp-claude', displayName: 'Claude', publisher: { name: 'Anthropic, PBC', verifiedId: '6725518' }, homepage: 'https://claude.ai' });
-const grant = (app: { key: string }, user: string) => createAppGrant({ key: `${app.key}/${user}`, appKey: app.key, principalKey: user, scopes: ['User.Read', 'Mail.Read'] });
 
 interface RunSpec {
   startedAt: string;

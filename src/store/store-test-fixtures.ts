@@ -169,3 +169,10 @@ export function inventoriesOf(org: string, runId: number, asOf: string): RunInve
     },
   };
 }
+
+/** A sealed typical run of acme (2026-11-20 09:00) evaluated once with its inventories: the starting point of the inventory tests. */
+export async function evaluatedTypicalRun(store: EvidenceStore): Promise<{ run: RunRecord; evaluationId: number }> {
+  const run = await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z', 'r1');
+  const evaluation = await store.recordEvaluation(run.id, { evaluatedAt: '2026-11-20T10:00:00Z', paramsDigest: 'p', results: [result('mfa')], inventories: inventoriesOf('acme', run.id, run.startedAt) });
+  return { run, evaluationId: evaluation.id };
+}

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EvidenceStore, RunRecord } from '../evidence-store.ts';
-import { inventoriesOf, result, sealTypicalRun } from '../store-test-fixtures.ts';
+import { evaluatedTypicalRun, result } from '../store-test-fixtures.ts';
 import { createSqliteHarness, tamper } from './sqlite-test-harness.ts';
 import type { SqliteHarness } from './sqlite-test-harness.ts';
 
@@ -14,8 +14,7 @@ describe('loadInventoryKinds', () => {
   beforeEach(async () => {
     h = await createSqliteHarness();
     store = await h.open();
-    run = await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z', 'r1');
-    evaluationId = (await store.recordEvaluation(run.id, { evaluatedAt: '2026-11-20T10:00:00Z', paramsDigest: 'p', results: [result('mfa')], inventories: inventoriesOf('acme', run.id, run.startedAt) })).id;
+    ({ run, evaluationId } = await evaluatedTypicalRun(store));
   });
   afterEach(async () => h.cleanup());
 

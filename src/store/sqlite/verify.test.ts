@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../core/canonical-json.ts';
 import type { EvidenceStore, RunRecord } from '../evidence-store.ts';
-import { inventoriesOf, result, sealTypicalRun } from '../store-test-fixtures.ts';
+import { evaluatedTypicalRun, inventoriesOf, result, sealTypicalRun } from '../store-test-fixtures.ts';
 import { createSqliteHarness, tamper } from './sqlite-test-harness.ts';
 import type { SqliteHarness } from './sqlite-test-harness.ts';
 
@@ -167,9 +167,7 @@ describe('verify detects tampering with stored inventories', () => {
   beforeEach(async () => {
     h = await createSqliteHarness();
     store = await h.open();
-    run = await sealTypicalRun(store, 'acme', '2026-11-20T09:00:00Z', 'r1');
-    const ev = await store.recordEvaluation(run.id, { evaluatedAt: '2026-11-20T10:00:00Z', paramsDigest: 'p', results: [result('mfa')], inventories: inventoriesOf('acme', run.id, run.startedAt) });
-    evaluationId = ev.id;
+    ({ run, evaluationId } = await evaluatedTypicalRun(store));
     const clean = await store.verify();
     expect(clean.ok, clean.message).toBe(true);
   });
