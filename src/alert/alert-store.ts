@@ -10,11 +10,14 @@ import type { EventType, ObservedFinding, Severity } from './finding.ts';
 export interface AlertStore {
   /**
    * Reads the org's findings and applies what `decide` returns, all in one write transaction
-   * (`decide` is synchronous and pure). Returns what was applied.
+   * (`decide` is synchronous and pure). Returns what was applied. A finding written as open that
+   * was not open before (it opens again) supersedes its unsent resolved notices on every channel
+   * in the same transaction: they are never sent (`supersededAt`), so no path (digest, quiet
+   * hours, retry) can tell anyone the problem is gone while it is open.
    */
   transition(org: string, decide: (findings: readonly StoredFinding[]) => FindingChanges): Promise<FindingChanges>;
   /**
-   * Leases up to `limit` undelivered, not given-up messages whose next attempt is due, for `leaseMs`
+   * Leases up to `limit` undelivered, not given-up, not superseded messages whose next attempt is due, for `leaseMs`
    * (another process delivering at the same time skips them). Oldest first.
    */
   claimDue(now: Date, leaseMs: number, limit?: number): Promise<OutboxRow[]>;
@@ -88,6 +91,13 @@ export interface OutboxRow extends OutboxInput {
   gaveUpAt: string | null;
   /** Until when a deliverer holds the message (set by `claimDue`); null when nobody does. */
   leaseUntil: string | null;
+  /**
+   * Set on a resolved notice that was still unsent when its finding opened again: it is never sent
+   * (it would say the problem is gone while it is open). Settled, like delivered or given up.
+   */
+  supersededAt: string | null;
+  /** Why it was superseded, e.g. "the finding opened again at … (run 3) before this resolved notice was sent". */
+  supersededReason: string | null;
 }
 
 export interface FindingChanges {

@@ -152,11 +152,12 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
 }
 
 /**
- * A finding resolved and back again within one night: its new alert breaks through quiet hours,
- * but the resolved notice before it was held, and sent alone in the morning it would say the
- * problem is gone while it is open. So a message that breaks through takes the same finding's
- * earlier held messages on its channel with it (held in this pass, or postponed by an earlier one
- * and claimed now), and everything goes out in the order it was enqueued.
+ * A message that breaks through quiet hours takes the same finding's earlier held single messages
+ * on its channel with it (held in this pass, or postponed by an earlier one and claimed now), and
+ * everything goes out in the order it was enqueued, so an earlier alert or reminder does not
+ * arrive in the morning after the later one. A resolved notice is never among them once its
+ * finding opened again: the store superseded it when the new alert was enqueued (see
+ * `AlertStore.transition`), whatever its mode, so it is not sent at all.
  */
 async function keepInOrder(store: AlertStore, sendable: OutboxRow[], held: OutboxRow[], now: Date): Promise<{ sendable: OutboxRow[]; held: OutboxRow[] }> {
   const breaking = sendable.filter((r) => r.findingId !== null && r.mode === 'single');
