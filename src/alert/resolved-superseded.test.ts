@@ -140,6 +140,23 @@ describe('a resolved notice superseded by the finding opening again', () => {
     expect((await store.listOutbox()).every((r) => r.deliveredAt !== null && r.supersededAt === null)).toBe(true);
   });
 
+  it('retention prunes a superseded notice like a delivered one, not before the cutoff', async () => {
+    const { config, send } = await setup({ digest: { severities: ['medium'], every: '1h' } });
+    clock = Date.parse('2026-11-20T09:10:00Z');
+    await observe(config, 1, 'high');
+    await send();
+    clock = Date.parse('2026-11-20T10:10:00Z');
+    await observe(config, 2, null);
+    clock = Date.parse('2026-11-20T10:20:00Z');
+    await observe(config, 3, 'medium');
+    clock = Date.parse('2026-11-20T11:00:00Z');
+    await send();
+    expect(await store.prune(new Date('2026-11-20T10:19:00Z'))).toMatchObject({ deliveries: 1 }); // the first alert only
+    expect((await store.listOutbox()).map((r) => r.kind)).toEqual(['resolved', 'alert']);
+    expect(await store.prune(new Date('2026-11-21T00:00:00Z'))).toMatchObject({ deliveries: 2 });
+    expect(await store.listFindings({ state: 'open' })).toHaveLength(1);
+  });
+
   it('a deliverer that claimed the resolved notice before the finding came back does not send it', async () => {
     const config = alertsConfig.parse({ channels: [{ name: 'slack', type: 'slack', webhookUrl: { env: 'URL' } }] });
     const sent: string[] = [];
