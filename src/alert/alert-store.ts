@@ -84,7 +84,13 @@ export interface OutboxRow extends OutboxInput {
   /** Sent with every attempt (`X-Evidentia-Delivery`, the message's `deliveryId`), so a receiver can drop a repeat after a crash between sending and recording. */
   deliveryId: string;
   createdAt: string;
+  /** Every attempt recorded, interrupted ones included (the attempt log numbers them 1, 2, …). */
   attempts: number;
+  /**
+   * How many of `attempts` were cut by shutdown (`interrupt`). They are not the receiver's failures:
+   * they do not count toward `retry.maxAttempts` and do not lengthen the backoff.
+   */
+  interruptions: number;
   nextAttemptAt: string;
   deliveredAt: string | null;
   lastError: string | null;

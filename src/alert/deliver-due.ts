@@ -46,7 +46,10 @@ export interface DeliverDeps {
   signal?: AbortSignal;
   /**
    * Once aborted (the daemon stopped and its wait for the send in flight ran out), the send in
-   * flight is cut: recorded as an interrupted attempt, the message left due at once.
+   * flight is cut: recorded as an interrupted attempt, the message left due at once. Interrupted
+   * attempts count neither toward `retry.maxAttempts` nor toward the backoff; only an abort that
+   * comes while the send is still pending makes it interrupted (a receiver's error before it is a
+   * normal failure).
    */
   interrupt?: AbortSignal;
 }
@@ -61,7 +64,8 @@ const LEASE_MS = 10 * 60_000;
  * Sends every due outbox message once: singles one by one, digest messages as one message per
  * channel. Quiet hours hold messages below the bypass severity, and every resolved notice, until
  * they end (not an attempt; see `breaksQuietHours`).
- * Every attempt is recorded; a failure is retried with capped exponential backoff.
+ * Every attempt is recorded; a failure is retried with capped exponential backoff (attempts cut
+ * by `interrupt` are recorded but count toward neither the backoff nor `retry.maxAttempts`).
  */
 export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, interrupted: 0, outcomes: [] };
@@ -114,16 +118,25 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
     return;
   }
   const channel = deps.channels.get(first.channel);
-  let error: string | null = null;
+  let work: Promise<void>;
   try {
     if (!channel) throw new Error(`channel "${first.channel}" is no longer in alerts.channels; add it back or the message is given up after its retries`);
-    // Raced against `interrupt` as well, so a channel that ignores the signal still cannot hold shutdown.
-    await untilAborted(channel.send(message, deliveryIdOf(rows), deps.interrupt), deps.interrupt);
+    work = channel.send(message, deliveryIdOf(rows), deps.interrupt);
   } catch (e) {
-    error = deps.scrub(e instanceof Error ? e.message : String(e));
+    work = Promise.reject(e);
   }
+  // Raced against `interrupt` as well, so a channel that ignores the signal still cannot hold shutdown.
+  const outcome = await settle(work, deps.interrupt);
   const at = deps.now();
-  if (error !== null && deps.interrupt?.aborted) {
+  if (outcome.ok) {
+    await deps.store.recordAttempt(ids, { ok: true, at: at.toISOString() });
+    report.delivered += rows.length;
+    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false, interrupted: false });
+    deps.log.info({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert delivered');
+    return;
+  }
+  const error = deps.scrub(outcome.error instanceof Error ? outcome.error.message : String(outcome.error));
+  if (outcome.interrupted) {
     // The receiver may have the message or not: it stays due at once, and the next start sends it
     // again under the same delivery id, which the receiver uses to drop a repeat.
     await deps.store.recordAttempt(ids, { ok: false, interrupted: true, at: at.toISOString(), error, nextAttemptAt: at.toISOString() });
@@ -133,15 +146,9 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
     deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, error }, 'alert send interrupted by shutdown; it stays due and is sent again under the same delivery id');
     return;
   }
-  if (error === null) {
-    await deps.store.recordAttempt(ids, { ok: true, at: at.toISOString() });
-    report.delivered += rows.length;
-    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false, interrupted: false });
-    deps.log.info({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert delivered');
-    return;
-  }
-  // Rows of one digest may have different histories; the one tried most decides the wait.
-  const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+  // Rows of one digest may have different histories; the one that failed most decides the wait.
+  // Interrupted attempts are not the receiver's failures: they neither use up retries nor lengthen the wait.
+  const attempts = Math.max(...rows.map((r) => r.attempts - r.interruptions)) + 1;
   const next = nextAttemptAfter(attempts, deps.config.retry, at);
   await deps.store.recordAttempt(ids, { ok: false, at: at.toISOString(), error, nextAttemptAt: next?.toISOString() ?? null });
   report.failed += rows.length;
@@ -172,17 +179,31 @@ async function keepInOrder(store: AlertStore, sendable: OutboxRow[], held: Outbo
   return { sendable: [...sendable, ...taken, ...earlier].sort((a, b) => a.id - b.id), held: held.filter((r) => !precedes(r)) };
 }
 
-/** `work`, or a rejection as soon as `signal` aborts, whichever comes first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('the send was interrupted because Evidentia is stopping'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+type SendOutcome = { ok: true } | { ok: false; error: unknown; interrupted: boolean };
+
+/**
+ * How `work` ended, or `interrupted` as soon as `signal` aborts while it is still pending, whichever
+ * comes first. Decided when it happens, not looked up afterwards: a receiver's error that arrived
+ * before the interrupt is that error (a normal failure), even if the interrupt follows before the
+ * attempt is recorded; a send cut by the interrupt (the channel then rejects with an abort error)
+ * is interrupted.
+ */
+function settle(work: Promise<void>, signal: AbortSignal | undefined): Promise<SendOutcome> {
+  return new Promise<SendOutcome>((resolve) => {
+    let done = false;
+    const finish = (o: SendOutcome) => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      resolve(o);
+    };
+    const onAbort = () => finish({ ok: false, error: new Error('the send was interrupted because Evidentia is stopping'), interrupted: true });
     work.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      () => finish({ ok: true }),
+      (error: unknown) => finish({ ok: false, error, interrupted: false }),
     );
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

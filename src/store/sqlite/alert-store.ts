@@ -56,7 +56,16 @@ interface OutboxDbRow {
   lease_until: string | null;
   superseded_at: string | null;
   superseded_reason: string | null;
+  /** Computed (see OUTBOX_COLUMNS), not stored. */
+  interruptions: number;
 }
+
+/**
+ * Every outbox column, plus how many of the message's attempts were interrupted by shutdown: the
+ * attempt log is the one record of that, so an upgraded database counts its old interrupted
+ * attempts right too (they do not count toward give-up or backoff; see `OutboxRow.interruptions`).
+ */
+const OUTBOX_COLUMNS = `o.*, (SELECT COUNT(*) FROM alert_attempts a WHERE a.outbox_id = o.id AND a.interrupted = 1) AS interruptions`;
 
 class SqliteAlertStore implements AlertStore {
   readonly #db: Database;
@@ -126,7 +135,7 @@ class SqliteAlertStore implements AlertStore {
         .transaction(() => {
           const rows = this.#db
             .prepare<[string, string, number], OutboxDbRow>(
-              `SELECT * FROM alert_outbox
+              `SELECT ${OUTBOX_COLUMNS} FROM alert_outbox o
                WHERE delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
                ORDER BY id LIMIT ?`,
             )
@@ -146,7 +155,7 @@ class SqliteAlertStore implements AlertStore {
       this.#db
         .transaction(() => {
           const find = this.#db.prepare<[string, string, number, string], OutboxDbRow>(
-            `SELECT * FROM alert_outbox
+            `SELECT ${OUTBOX_COLUMNS} FROM alert_outbox o
              WHERE finding_id = ? AND channel = ? AND id < ? AND mode = 'single'
                AND delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)
              ORDER BY id`,
@@ -232,7 +241,7 @@ class SqliteAlertStore implements AlertStore {
   async listOutbox(filter: { undeliveredOnly?: boolean } = {}): Promise<OutboxRow[]> {
     return this.#guard('list alert messages', () =>
       this.#db
-        .prepare<[], OutboxDbRow>(`SELECT * FROM alert_outbox${filter.undeliveredOnly ? ' WHERE delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL' : ''} ORDER BY id`)
+        .prepare<[], OutboxDbRow>(`SELECT ${OUTBOX_COLUMNS} FROM alert_outbox o${filter.undeliveredOnly ? ' WHERE delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL' : ''} ORDER BY id`)
         .all()
         .map(toOutbox),
     );
@@ -298,6 +307,7 @@ function toOutbox(r: OutboxDbRow): OutboxRow {
     notBefore: r.next_attempt_at,
     createdAt: r.created_at,
     attempts: r.attempts,
+    interruptions: r.interruptions,
     nextAttemptAt: r.next_attempt_at,
     deliveredAt: r.delivered_at,
     lastError: r.last_error,
