@@ -88,12 +88,14 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
   }
 
   const digests = new Map<string, OutboxRow[]>();
-  const jobs: Array<{ rows: OutboxRow[]; message: AlertMessage }> = [];
+  const jobs: Array<{ rows: OutboxRow[]; compose: Compose }> = [];
+  const single: Compose = (rs) => rs[0]!.message;
+  const digest: Compose = (rs) => digestMessage(rs.map((r) => r.message), now.toISOString());
   for (const r of sendable) {
     if (r.mode === 'digest') digests.set(r.channel, [...(digests.get(r.channel) ?? []), r]);
-    else jobs.push({ rows: [r], message: r.message });
+    else jobs.push({ rows: [r], compose: single });
   }
-  for (const group of digests.values()) jobs.push({ rows: group, message: digestMessage(group.map((r) => r.message), now.toISOString()) });
+  for (const group of digests.values()) jobs.push({ rows: group, compose: digest });
   for (const [i, job] of jobs.entries()) {
     if (deps.signal?.aborted) {
       // Still due, and claimable at once by the next deliverer instead of after the lease.
@@ -102,21 +104,36 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
       deps.log.info({ messages: rest.length }, 'alert delivery stopped; the rest stays in the outbox for the next pass');
       break;
     }
-    await send(deps, report, job.rows, job.message);
+    await send(deps, report, job.rows, job.compose);
   }
   return report;
 }
 
-async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly OutboxRow[], message: AlertMessage): Promise<void> {
-  const first = rows[0]!;
-  const ids = rows.map((r) => r.id);
+/** The message a job's rows make: the row's own, or a digest of them. */
+type Compose = (rows: readonly OutboxRow[]) => AlertMessage;
+
+async function send(deps: DeliverDeps, report: DeliveryReport, claimed: readonly OutboxRow[], compose: Compose): Promise<void> {
+  const first = claimed[0]!;
   // Earlier sends of this pass may have taken long: check the claim still holds and extend it for this send.
   const held = first.leaseUntil;
-  const renewed = held !== null && (await deps.store.renewLease(ids, held, new Date(deps.now().getTime() + LEASE_MS).toISOString()));
+  const until = new Date(deps.now().getTime() + LEASE_MS).toISOString();
+  let rows = claimed;
+  let renewed = held !== null && (await deps.store.renewLease(rows.map((r) => r.id), held, until));
+  if (!renewed && held !== null && rows.length > 1) {
+    // A digest one of whose messages was settled since the claim (a resolved notice superseded
+    // because its finding opened again) or taken over: send the others this deliverer still holds
+    // now, rather than leaving them leased until the lease runs out.
+    const kept: OutboxRow[] = [];
+    for (const r of rows) if (await deps.store.renewLease([r.id], held, until)) kept.push(r);
+    rows = kept;
+    renewed = kept.length > 0;
+  }
+  const ids = rows.map((r) => r.id);
   if (!renewed) {
-    deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert message not sent here: its lease ran out and another deliverer has it');
+    deps.log.warn({ channel: first.channel, kind: compose(claimed).kind, outbox: claimed.map((r) => r.id) }, 'alert message not sent here: it was settled or another deliverer has it');
     return;
   }
+  const message = compose(rows);
   const channel = deps.channels.get(first.channel);
   let work: Promise<void>;
   try {

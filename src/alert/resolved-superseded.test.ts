@@ -189,4 +189,37 @@ describe('a resolved notice superseded by the finding opening again', () => {
     ]);
     expect(await store.listOutbox({ undeliveredOnly: true })).toEqual([]);
   });
+
+  it('a digest claimed with a resolved notice that is superseded before it goes out is sent without it, in the same pass', async () => {
+    const config = alertsConfig.parse({ channels: [{ name: 'slack', type: 'slack', webhookUrl: { env: 'URL' } }], digest: { severities: ['medium'], every: '1h' } });
+    const sent: string[] = [];
+    let onSend: (() => Promise<unknown>) | null = null;
+    const channels = new Map<string, Channel>([
+      ['slack', { name: 'slack', type: 'slack', close: async () => {}, send: async (m) => {
+        sent.push(m.kind === 'digest' ? m.text : m.title);
+        const hook = onSend;
+        onSend = null;
+        await hook?.();
+      } } satisfies Channel],
+    ]);
+    const send = () => deliverDue({ store, channels, config, log: silentLogger(), now, scrub: (t) => t });
+    const otter: ObservedFinding = { ...chatgpt('medium'), id: 'shadow-2', subject: 'm365-main/ai-app:otter', label: 'Otter.ai' };
+    const leaver: ObservedFinding = { ...chatgpt('high'), id: 'leaver-1', type: 'leaver_access', rule: 'leaver-access', subject: 'm365-main/jo', label: 'jo@contoso.com' };
+    const run = (runId: number, findings: ObservedFinding[]) =>
+      store.transition('contoso', (existing) =>
+        planTransitions(existing, { org: 'contoso', runId, findings, coverage: [{ type: 'shadow_ai', scopes: ['m365-main'] }, { type: 'leaver_access', scopes: ['m365-main'] }], unknown: [], notes: [] }, config, new Date(clock)));
+    clock = Date.parse('2026-11-20T09:00:00Z');
+    await run(1, [chatgpt('medium')]);
+    clock = Date.parse('2026-11-20T10:00:00Z');
+    await send();
+    clock = Date.parse('2026-11-20T10:30:00Z');
+    await run(2, [otter]); // ChatGPT resolved, Otter.ai new: both wait for the 11:00 digest
+    clock = Date.parse('2026-11-20T11:00:00Z');
+    await run(3, [otter, leaver]); // a high leaver alert, sent before the digest in the same pass
+    onSend = () => run(4, [otter, leaver, chatgpt('high')]); // meanwhile ChatGPT is back
+    expect(await send()).toMatchObject({ delivered: 2 });
+    expect(sent.slice(1)).toEqual(['Leaver still has access: jo@contoso.com', '• Unapproved AI app with access to company data: Otter.ai']);
+    expect(await send()).toMatchObject({ delivered: 1 }); // ChatGPT's new alert
+    expect(sent.some((t) => t.includes('Resolved'))).toBe(false);
+  });
 });
