@@ -40,7 +40,7 @@ export interface AlertStore {
   /** Holds messages until `until` without counting an attempt (quiet hours), and releases their lease. */
   postpone(ids: readonly number[], until: string): Promise<void>;
   /**
-   * Retention (`retention.alertDeliveriesDays`): deletes messages delivered or given up before
+   * Retention (`retention.alertDeliveriesDays`): deletes messages delivered, given up or superseded before
    * `olderThan` with their attempts, and findings resolved before it that no kept message names.
    * Never a message still due or leased, never an open finding (its row is what keeps an old
    * problem from alerting again as new).
@@ -134,7 +134,7 @@ export interface AttemptRow {
 
 /** What one alert retention pass deleted. */
 export interface AlertPruneResult {
-  /** Outbox messages (delivered or given up). */
+  /** Outbox messages (delivered, given up, or superseded resolved notices). */
   deliveries: number;
   attempts: number;
   /** Resolved findings. */
