@@ -121,7 +121,8 @@ export const alertsConfig = z
     /**
      * How long the daemon waits, after SIGTERM/SIGINT, for a send in flight before it cuts it (the
      * HTTP request is aborted, the SMTP connection closed). The attempt is recorded as interrupted
-     * and the message stays due: the next start sends it again under the same delivery id. Keep it
+     * and the message stays due: the next start sends it again under the same delivery id. An
+     * interrupted attempt does not count toward `retry.maxAttempts` or the backoff. Keep it
      * well under systemd's stop timeout (TimeoutStopSec). @default 20s
      */
     stopTimeout: duration.default(20_000),
@@ -131,7 +132,7 @@ export const alertsConfig = z
         initialDelay: duration.default(30_000),
         /** Longest wait between two attempts. @default 1h */
         maxDelay: duration.default(3_600_000),
-        /** After this many failed attempts a message is given up (recorded, never silently dropped). @default 48 */
+        /** After this many failed attempts a message is given up (recorded, never silently dropped); sends cut by shutdown are not counted. @default 48 */
         maxAttempts: z.number().int().min(1).max(1000).default(48),
       })
       .strict()

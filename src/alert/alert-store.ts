@@ -10,11 +10,14 @@ import type { EventType, ObservedFinding, Severity } from './finding.ts';
 export interface AlertStore {
   /**
    * Reads the org's findings and applies what `decide` returns, all in one write transaction
-   * (`decide` is synchronous and pure). Returns what was applied.
+   * (`decide` is synchronous and pure). Returns what was applied. A finding written as open that
+   * was not open before (it opens again) supersedes its unsent resolved notices on every channel
+   * in the same transaction: they are never sent (`supersededAt`), so no path (digest, quiet
+   * hours, retry) can tell anyone the problem is gone while it is open.
    */
   transition(org: string, decide: (findings: readonly StoredFinding[]) => FindingChanges): Promise<FindingChanges>;
   /**
-   * Leases up to `limit` undelivered, not given-up messages whose next attempt is due, for `leaseMs`
+   * Leases up to `limit` undelivered, not given-up, not superseded messages whose next attempt is due, for `leaseMs`
    * (another process delivering at the same time skips them). Oldest first.
    */
   claimDue(now: Date, leaseMs: number, limit?: number): Promise<OutboxRow[]>;
@@ -37,7 +40,7 @@ export interface AlertStore {
   /** Holds messages until `until` without counting an attempt (quiet hours), and releases their lease. */
   postpone(ids: readonly number[], until: string): Promise<void>;
   /**
-   * Retention (`retention.alertDeliveriesDays`): deletes messages delivered or given up before
+   * Retention (`retention.alertDeliveriesDays`): deletes messages delivered, given up or superseded before
    * `olderThan` with their attempts, and findings resolved before it that no kept message names.
    * Never a message still due or leased, never an open finding (its row is what keeps an old
    * problem from alerting again as new).
@@ -81,13 +84,26 @@ export interface OutboxRow extends OutboxInput {
   /** Sent with every attempt (`X-Evidentia-Delivery`, the message's `deliveryId`), so a receiver can drop a repeat after a crash between sending and recording. */
   deliveryId: string;
   createdAt: string;
+  /** Every attempt recorded, interrupted ones included (the attempt log numbers them 1, 2, …). */
   attempts: number;
+  /**
+   * How many of `attempts` were cut by shutdown (`interrupt`). They are not the receiver's failures:
+   * they do not count toward `retry.maxAttempts` and do not lengthen the backoff.
+   */
+  interruptions: number;
   nextAttemptAt: string;
   deliveredAt: string | null;
   lastError: string | null;
   gaveUpAt: string | null;
   /** Until when a deliverer holds the message (set by `claimDue`); null when nobody does. */
   leaseUntil: string | null;
+  /**
+   * Set on a resolved notice that was still unsent when its finding opened again: it is never sent
+   * (it would say the problem is gone while it is open). Settled, like delivered or given up.
+   */
+  supersededAt: string | null;
+  /** Why it was superseded, e.g. "the finding opened again at … (run 3) before this resolved notice was sent". */
+  supersededReason: string | null;
 }
 
 export interface FindingChanges {
@@ -118,7 +134,7 @@ export interface AttemptRow {
 
 /** What one alert retention pass deleted. */
 export interface AlertPruneResult {
-  /** Outbox messages (delivered or given up). */
+  /** Outbox messages (delivered, given up, or superseded resolved notices). */
   deliveries: number;
   attempts: number;
   /** Resolved findings. */

@@ -46,7 +46,10 @@ export interface DeliverDeps {
   signal?: AbortSignal;
   /**
    * Once aborted (the daemon stopped and its wait for the send in flight ran out), the send in
-   * flight is cut: recorded as an interrupted attempt, the message left due at once.
+   * flight is cut: recorded as an interrupted attempt, the message left due at once. Interrupted
+   * attempts count neither toward `retry.maxAttempts` nor toward the backoff; only an abort that
+   * comes while the send is still pending makes it interrupted (a receiver's error before it is a
+   * normal failure).
    */
   interrupt?: AbortSignal;
 }
@@ -61,7 +64,8 @@ const LEASE_MS = 10 * 60_000;
  * Sends every due outbox message once: singles one by one, digest messages as one message per
  * channel. Quiet hours hold messages below the bypass severity, and every resolved notice, until
  * they end (not an attempt; see `breaksQuietHours`).
- * Every attempt is recorded; a failure is retried with capped exponential backoff.
+ * Every attempt is recorded; a failure is retried with capped exponential backoff (attempts cut
+ * by `interrupt` are recorded but count toward neither the backoff nor `retry.maxAttempts`).
  */
 export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, failed: 0, gaveUp: 0, postponed: 0, interrupted: 0, outcomes: [] };
@@ -84,12 +88,14 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
   }
 
   const digests = new Map<string, OutboxRow[]>();
-  const jobs: Array<{ rows: OutboxRow[]; message: AlertMessage }> = [];
+  const jobs: Array<{ rows: OutboxRow[]; compose: Compose }> = [];
+  const single: Compose = (rs) => rs[0]!.message;
+  const digest: Compose = (rs) => digestMessage(rs.map((r) => r.message), now.toISOString());
   for (const r of sendable) {
     if (r.mode === 'digest') digests.set(r.channel, [...(digests.get(r.channel) ?? []), r]);
-    else jobs.push({ rows: [r], message: r.message });
+    else jobs.push({ rows: [r], compose: single });
   }
-  for (const group of digests.values()) jobs.push({ rows: group, message: digestMessage(group.map((r) => r.message), now.toISOString()) });
+  for (const group of digests.values()) jobs.push({ rows: group, compose: digest });
   for (const [i, job] of jobs.entries()) {
     if (deps.signal?.aborted) {
       // Still due, and claimable at once by the next deliverer instead of after the lease.
@@ -98,32 +104,56 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliveryReport> {
       deps.log.info({ messages: rest.length }, 'alert delivery stopped; the rest stays in the outbox for the next pass');
       break;
     }
-    await send(deps, report, job.rows, job.message);
+    await send(deps, report, job.rows, job.compose);
   }
   return report;
 }
 
-async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly OutboxRow[], message: AlertMessage): Promise<void> {
-  const first = rows[0]!;
-  const ids = rows.map((r) => r.id);
+/** The message a job's rows make: the row's own, or a digest of them. */
+type Compose = (rows: readonly OutboxRow[]) => AlertMessage;
+
+async function send(deps: DeliverDeps, report: DeliveryReport, claimed: readonly OutboxRow[], compose: Compose): Promise<void> {
+  const first = claimed[0]!;
   // Earlier sends of this pass may have taken long: check the claim still holds and extend it for this send.
   const held = first.leaseUntil;
-  const renewed = held !== null && (await deps.store.renewLease(ids, held, new Date(deps.now().getTime() + LEASE_MS).toISOString()));
+  const until = new Date(deps.now().getTime() + LEASE_MS).toISOString();
+  let rows = claimed;
+  let renewed = held !== null && (await deps.store.renewLease(rows.map((r) => r.id), held, until));
+  if (!renewed && held !== null && rows.length > 1) {
+    // A digest one of whose messages was settled since the claim (a resolved notice superseded
+    // because its finding opened again) or taken over: send the others this deliverer still holds
+    // now, rather than leaving them leased until the lease runs out.
+    const kept: OutboxRow[] = [];
+    for (const r of rows) if (await deps.store.renewLease([r.id], held, until)) kept.push(r);
+    rows = kept;
+    renewed = kept.length > 0;
+  }
+  const ids = rows.map((r) => r.id);
   if (!renewed) {
-    deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert message not sent here: its lease ran out and another deliverer has it');
+    deps.log.warn({ channel: first.channel, kind: compose(claimed).kind, outbox: claimed.map((r) => r.id) }, 'alert message not sent here: it was settled or another deliverer has it');
     return;
   }
+  const message = compose(rows);
   const channel = deps.channels.get(first.channel);
-  let error: string | null = null;
+  let work: Promise<void>;
   try {
     if (!channel) throw new Error(`channel "${first.channel}" is no longer in alerts.channels; add it back or the message is given up after its retries`);
-    // Raced against `interrupt` as well, so a channel that ignores the signal still cannot hold shutdown.
-    await untilAborted(channel.send(message, deliveryIdOf(rows), deps.interrupt), deps.interrupt);
+    work = channel.send(message, deliveryIdOf(rows), deps.interrupt);
   } catch (e) {
-    error = deps.scrub(e instanceof Error ? e.message : String(e));
+    work = Promise.reject(e);
   }
+  // Raced against `interrupt` as well, so a channel that ignores the signal still cannot hold shutdown.
+  const outcome = await settle(work, deps.interrupt);
   const at = deps.now();
-  if (error !== null && deps.interrupt?.aborted) {
+  if (outcome.ok) {
+    await deps.store.recordAttempt(ids, { ok: true, at: at.toISOString() });
+    report.delivered += rows.length;
+    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false, interrupted: false });
+    deps.log.info({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert delivered');
+    return;
+  }
+  const error = deps.scrub(outcome.error instanceof Error ? outcome.error.message : String(outcome.error));
+  if (outcome.interrupted) {
     // The receiver may have the message or not: it stays due at once, and the next start sends it
     // again under the same delivery id, which the receiver uses to drop a repeat.
     await deps.store.recordAttempt(ids, { ok: false, interrupted: true, at: at.toISOString(), error, nextAttemptAt: at.toISOString() });
@@ -133,15 +163,9 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
     deps.log.warn({ channel: first.channel, kind: message.kind, outbox: ids, error }, 'alert send interrupted by shutdown; it stays due and is sent again under the same delivery id');
     return;
   }
-  if (error === null) {
-    await deps.store.recordAttempt(ids, { ok: true, at: at.toISOString() });
-    report.delivered += rows.length;
-    report.outcomes.push({ channel: first.channel, kind: message.kind, outboxIds: ids, ok: true, error: null, gaveUp: false, interrupted: false });
-    deps.log.info({ channel: first.channel, kind: message.kind, outbox: ids }, 'alert delivered');
-    return;
-  }
-  // Rows of one digest may have different histories; the one tried most decides the wait.
-  const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+  // Rows of one digest may have different histories; the one that failed most decides the wait.
+  // Interrupted attempts are not the receiver's failures: they neither use up retries nor lengthen the wait.
+  const attempts = Math.max(...rows.map((r) => r.attempts - r.interruptions)) + 1;
   const next = nextAttemptAfter(attempts, deps.config.retry, at);
   await deps.store.recordAttempt(ids, { ok: false, at: at.toISOString(), error, nextAttemptAt: next?.toISOString() ?? null });
   report.failed += rows.length;
@@ -152,11 +176,12 @@ async function send(deps: DeliverDeps, report: DeliveryReport, rows: readonly Ou
 }
 
 /**
- * A finding resolved and back again within one night: its new alert breaks through quiet hours,
- * but the resolved notice before it was held, and sent alone in the morning it would say the
- * problem is gone while it is open. So a message that breaks through takes the same finding's
- * earlier held messages on its channel with it (held in this pass, or postponed by an earlier one
- * and claimed now), and everything goes out in the order it was enqueued.
+ * A message that breaks through quiet hours takes the same finding's earlier held single messages
+ * on its channel with it (held in this pass, or postponed by an earlier one and claimed now), and
+ * everything goes out in the order it was enqueued, so an earlier alert or reminder does not
+ * arrive in the morning after the later one. A resolved notice is never among them once its
+ * finding opened again: the store superseded it when the new alert was enqueued (see
+ * `AlertStore.transition`), whatever its mode, so it is not sent at all.
  */
 async function keepInOrder(store: AlertStore, sendable: OutboxRow[], held: OutboxRow[], now: Date): Promise<{ sendable: OutboxRow[]; held: OutboxRow[] }> {
   const breaking = sendable.filter((r) => r.findingId !== null && r.mode === 'single');
@@ -171,17 +196,31 @@ async function keepInOrder(store: AlertStore, sendable: OutboxRow[], held: Outbo
   return { sendable: [...sendable, ...taken, ...earlier].sort((a, b) => a.id - b.id), held: held.filter((r) => !precedes(r)) };
 }
 
-/** `work`, or a rejection as soon as `signal` aborts, whichever comes first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('the send was interrupted because Evidentia is stopping'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+type SendOutcome = { ok: true } | { ok: false; error: unknown; interrupted: boolean };
+
+/**
+ * How `work` ended, or `interrupted` as soon as `signal` aborts while it is still pending, whichever
+ * comes first. Decided when it happens, not looked up afterwards: a receiver's error that arrived
+ * before the interrupt is that error (a normal failure), even if the interrupt follows before the
+ * attempt is recorded; a send cut by the interrupt (the channel then rejects with an abort error)
+ * is interrupted.
+ */
+function settle(work: Promise<void>, signal: AbortSignal | undefined): Promise<SendOutcome> {
+  return new Promise<SendOutcome>((resolve) => {
+    let done = false;
+    const finish = (o: SendOutcome) => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      resolve(o);
+    };
+    const onAbort = () => finish({ ok: false, error: new Error('the send was interrupted because Evidentia is stopping'), interrupted: true });
     work.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      () => finish({ ok: true }),
+      (error: unknown) => finish({ ok: false, error, interrupted: false }),
     );
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

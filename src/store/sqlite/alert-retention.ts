@@ -2,8 +2,8 @@ import type { Database } from 'better-sqlite3';
 import type { AlertPruneResult } from '../../alert/alert-store.ts';
 
 /**
- * Alert retention (one IMMEDIATE transaction): deletes outbox messages settled (delivered, or given
- * up) before `olderThan`, with their attempts, and findings resolved before it that no kept message
+ * Alert retention (one IMMEDIATE transaction): deletes outbox messages settled (delivered, given
+ * up, or superseded because their finding opened again) before `olderThan`, with their attempts, and findings resolved before it that no kept message
  * still names.
  *
  * Kept whatever their age:
@@ -21,7 +21,8 @@ export function pruneAlertHistory(db: Database, olderThan: Date): AlertPruneResu
     .transaction((): AlertPruneResult => {
       // Times in these tables are all written by toISOString (UTC, same width): text order is time order.
       const settled = `SELECT id FROM alert_outbox
-        WHERE (delivered_at IS NOT NULL AND delivered_at < @cutoff) OR (delivered_at IS NULL AND gave_up_at IS NOT NULL AND gave_up_at < @cutoff)`;
+        WHERE (delivered_at IS NOT NULL AND delivered_at < @cutoff) OR (delivered_at IS NULL AND gave_up_at IS NOT NULL AND gave_up_at < @cutoff)
+           OR (delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NOT NULL AND superseded_at < @cutoff)`;
       const attempts = db.prepare(`DELETE FROM alert_attempts WHERE outbox_id IN (${settled})`).run({ cutoff }).changes;
       const deliveries = db.prepare(`DELETE FROM alert_outbox WHERE id IN (${settled})`).run({ cutoff }).changes;
       const findings = db

@@ -54,7 +54,18 @@ interface OutboxDbRow {
   last_error: string | null;
   gave_up_at: string | null;
   lease_until: string | null;
+  superseded_at: string | null;
+  superseded_reason: string | null;
+  /** Computed (see OUTBOX_COLUMNS), not stored. */
+  interruptions: number;
 }
+
+/**
+ * Every outbox column, plus how many of the message's attempts were interrupted by shutdown: the
+ * attempt log is the one record of that, so an upgraded database counts its old interrupted
+ * attempts right too (they do not count toward give-up or backoff; see `OutboxRow.interruptions`).
+ */
+const OUTBOX_COLUMNS = `o.*, (SELECT COUNT(*) FROM alert_attempts a WHERE a.outbox_id = o.id AND a.interrupted = 1) AS interruptions`;
 
 class SqliteAlertStore implements AlertStore {
   readonly #db: Database;
@@ -83,10 +94,30 @@ class SqliteAlertStore implements AlertStore {
             upsert.run(f);
           }
           this.#insertOutbox(changes.outbox);
+          this.#supersedeResolved(current, changes.findings);
           return changes;
         })
         .immediate(),
     );
+  }
+
+  /**
+   * A finding that opens again makes its unsent resolved notices (any channel, any mode) stale:
+   * they are marked superseded and never sent. Done here, in the transaction that opens the
+   * finding, so no deliverer can claim one in between, whatever path (digest, quiet hours, retry)
+   * would have sent it. A deliverer already holding one finds it settled when it renews its lease.
+   */
+  #supersedeResolved(before: readonly StoredFinding[], after: readonly StoredFinding[]): void {
+    const was = new Map(before.map((f) => [f.id, f.state]));
+    const supersede = this.#db.prepare(
+      `UPDATE alert_outbox SET superseded_at = ?, superseded_reason = ?, lease_until = NULL
+       WHERE finding_id = ? AND kind = 'resolved' AND delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL`,
+    );
+    for (const f of after) {
+      if (f.state !== 'open' || was.get(f.id) === 'open') continue;
+      const run = f.lastRunId !== null ? ` (run ${f.lastRunId})` : '';
+      supersede.run(f.firstSeenAt, `the finding opened again at ${f.firstSeenAt}${run} before this resolved notice was sent`, f.id);
+    }
   }
 
   #insertOutbox(items: readonly OutboxInput[]): void {
@@ -104,8 +135,8 @@ class SqliteAlertStore implements AlertStore {
         .transaction(() => {
           const rows = this.#db
             .prepare<[string, string, number], OutboxDbRow>(
-              `SELECT * FROM alert_outbox
-               WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+              `SELECT ${OUTBOX_COLUMNS} FROM alert_outbox o
+               WHERE delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
                ORDER BY id LIMIT ?`,
             )
             .all(at, at, limit);
@@ -124,9 +155,9 @@ class SqliteAlertStore implements AlertStore {
       this.#db
         .transaction(() => {
           const find = this.#db.prepare<[string, string, number, string], OutboxDbRow>(
-            `SELECT * FROM alert_outbox
+            `SELECT ${OUTBOX_COLUMNS} FROM alert_outbox o
              WHERE finding_id = ? AND channel = ? AND id < ? AND mode = 'single'
-               AND delivered_at IS NULL AND gave_up_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)
+               AND delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)
              ORDER BY id`,
           );
           const lease = this.#db.prepare('UPDATE alert_outbox SET lease_until = ? WHERE id = ?');
@@ -145,7 +176,7 @@ class SqliteAlertStore implements AlertStore {
       try {
         return this.#db
           .transaction(() => {
-            const renew = this.#db.prepare('UPDATE alert_outbox SET lease_until = ? WHERE id = ? AND lease_until = ? AND delivered_at IS NULL AND gave_up_at IS NULL');
+            const renew = this.#db.prepare('UPDATE alert_outbox SET lease_until = ? WHERE id = ? AND lease_until = ? AND delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL');
             for (const id of ids) {
               // Lost one: throwing rolls back the renewals already made, so the lease is all or nothing.
               if (renew.run(until, id, heldUntil).changes !== 1) throw new LeaseLost();
@@ -210,7 +241,7 @@ class SqliteAlertStore implements AlertStore {
   async listOutbox(filter: { undeliveredOnly?: boolean } = {}): Promise<OutboxRow[]> {
     return this.#guard('list alert messages', () =>
       this.#db
-        .prepare<[], OutboxDbRow>(`SELECT * FROM alert_outbox${filter.undeliveredOnly ? ' WHERE delivered_at IS NULL AND gave_up_at IS NULL' : ''} ORDER BY id`)
+        .prepare<[], OutboxDbRow>(`SELECT ${OUTBOX_COLUMNS} FROM alert_outbox o${filter.undeliveredOnly ? ' WHERE delivered_at IS NULL AND gave_up_at IS NULL AND superseded_at IS NULL' : ''} ORDER BY id`)
         .all()
         .map(toOutbox),
     );
@@ -276,10 +307,13 @@ function toOutbox(r: OutboxDbRow): OutboxRow {
     notBefore: r.next_attempt_at,
     createdAt: r.created_at,
     attempts: r.attempts,
+    interruptions: r.interruptions,
     nextAttemptAt: r.next_attempt_at,
     deliveredAt: r.delivered_at,
     lastError: r.last_error,
     gaveUpAt: r.gave_up_at,
     leaseUntil: r.lease_until,
+    supersededAt: r.superseded_at,
+    supersededReason: r.superseded_reason,
   };
 }
