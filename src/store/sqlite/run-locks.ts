@@ -17,6 +17,8 @@ interface LockRow {
   pid: number;
   hostname: string;
   process_started_at: number;
+  pid_namespace: string | null;
+  boot_id: string | null;
   command: string;
   acquired_at: string;
   heartbeat_at: string;
@@ -40,12 +42,14 @@ export function acquireRunLock(db: Database, input: AcquireRunLock, policy: Stal
   const now = policy.now.toISOString();
   const lease: RunLease = { org, holderId: randomUUID(), expiresAt: new Date(policy.now.getTime() + leaseMs).toISOString() };
   db.prepare(
-    `INSERT INTO run_locks (org, holder_id, pid, hostname, process_started_at, command, acquired_at, heartbeat_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO run_locks (org, holder_id, pid, hostname, process_started_at, pid_namespace, boot_id, command, acquired_at, heartbeat_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (org) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid, hostname = excluded.hostname,
-       process_started_at = excluded.process_started_at, command = excluded.command, acquired_at = excluded.acquired_at,
+       process_started_at = excluded.process_started_at, pid_namespace = excluded.pid_namespace, boot_id = excluded.boot_id, command = excluded.command, acquired_at = excluded.acquired_at,
        heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`,
-  ).run(org, lease.holderId, policy.self.pid, policy.self.hostname, policy.self.processStartedAt, command, now, now, lease.expiresAt);
+  ).run(
+    org, lease.holderId, policy.self.pid, policy.self.hostname, policy.self.processStartedAt, policy.self.pidNamespace, policy.self.bootId, command, now, now, lease.expiresAt,
+  );
   return { acquired: true, lease, tookOver: held && why ? { from: held, why } : null };
 }
 
@@ -72,6 +76,8 @@ function toHolder(r: LockRow): RunLockHolder {
     pid: r.pid,
     hostname: r.hostname,
     processStartedAt: r.process_started_at,
+    pidNamespace: r.pid_namespace,
+    bootId: r.boot_id,
     command: r.command,
     acquiredAt: r.acquired_at,
     heartbeatAt: r.heartbeat_at,
