@@ -35,8 +35,7 @@ const leaseInput = z.object({ org: z.string().min(1), holderId: z.string().min(1
 
 export function acquireRunLock(db: Database, input: AcquireRunLock, policy: StalePolicy): AcquireRunLockResult {
   const { org, command, leaseMs } = parse(acquireInput, input, 'run lock request');
-  const existing = db.prepare<[string], LockRow>('SELECT * FROM run_locks WHERE org = ?').get(org);
-  const held = existing ? toHolder(existing) : null;
+  const held = readRunLock(db, org);
   const why = held ? staleReason(held, policy) : null;
   if (held && why === null) return { acquired: false, heldBy: held };
   const now = policy.now.toISOString();
@@ -67,6 +66,12 @@ export function renewRunLock(db: Database, lease: RunLease, leaseMs: number, now
 export function releaseRunLock(db: Database, lease: RunLease): void {
   const l = parse(leaseInput, lease, 'run lock lease');
   db.prepare('DELETE FROM run_locks WHERE org = ? AND holder_id = ?').run(l.org, l.holderId);
+}
+
+/** Who holds the organisation's lock now, expired or not; null when nobody does. */
+export function readRunLock(db: Database, org: string): RunLockHolder | null {
+  const row = db.prepare<[string], LockRow>('SELECT * FROM run_locks WHERE org = ?').get(org);
+  return row ? toHolder(row) : null;
 }
 
 function toHolder(r: LockRow): RunLockHolder {

@@ -30,8 +30,8 @@ import { validateEntities, validateOutcome } from './validate.ts';
 import { verifyEvidence } from './verify.ts';
 import { insertPendingEntities, sealEntitySets } from './entity-sets.ts';
 import { latestCheckpoint, loadStreamEntities, recordCheckpoint } from './checkpoints.ts';
-import { acquireRunLock, releaseRunLock, renewRunLock } from './run-locks.ts';
-import type { AcquireRunLock, AcquireRunLockResult, RunLease } from '../run-lock.ts';
+import { acquireRunLock, readRunLock, releaseRunLock, renewRunLock } from './run-locks.ts';
+import type { AcquireRunLock, AcquireRunLockResult, RunLease, RunLockHolder } from '../run-lock.ts';
 
 export interface SqliteStoreOptions {
   /** Refuse to create a new database file (read-only commands). @default false */
@@ -340,6 +340,10 @@ class SqliteEvidenceStore implements EvidenceStore {
   async releaseRunLock(lease: RunLease): Promise<void> {
     return this.#guard('release the run lock', () => this.#db.transaction(() => releaseRunLock(this.#db, lease)).immediate());
   }
+  async runLockHolder(org: string): Promise<RunLockHolder | null> {
+    return this.#guard('read the run lock', () => readRunLock(this.#db, org));
+  }
+
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
