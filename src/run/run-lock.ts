@@ -37,7 +37,7 @@ export class RunLockedError extends AgentError {
       // Command and host are read back from the database: escaped so they cannot split the line.
       `organisation ${org} is already being collected by ${escapeControls(heldBy.command)} (pid ${heldBy.pid} on ${escapeControls(heldBy.hostname)}, since ${heldBy.acquiredAt}); ` +
         'nothing was collected for it now. Let that run finish and try again; if that process is stuck, stop it ' +
-        `(a lock whose process is gone is taken over at once, one that stops renewing after its lease, at ${heldBy.expiresAt}).`,
+        `(a lock whose process is gone is taken over at once; one held from another host or container, once it stops renewing, after its lease, at ${heldBy.expiresAt}).`,
     );
     this.name = 'RunLockedError';
     this.org = org;
@@ -140,8 +140,9 @@ export async function withRunLock<T>(
     try {
       await app.store.releaseRunLock(lease);
     } catch (err) {
-      // Not fatal: the lease expires on its own (and a dead pid on this host is taken over at once).
-      app.log.warn({ org, err }, 'could not release the run lock; it lapses when its lease expires');
+      // Not fatal: processes that can probe this one (same host and PID namespace) take the lock over
+      // once it exits, this process at its next run of the org, any other process after the lease.
+      app.log.warn({ org, err }, 'could not release the run lock; it lapses when its lease expires or this process exits');
     }
   }
 }

@@ -150,6 +150,15 @@ export function describeRunLockContract(createHarness: () => Promise<StoreHarnes
       expect(await cli.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).toMatchObject({ acquired: true, tookOver: { why: 'process_gone', from: { pid: 111 } } });
     });
 
+    it('lets this very process take back its own lock once the lease expired (a release that failed does not shut it out)', async () => {
+      const daemon = await proc(111);
+      leaseOf(await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE }));
+      t = T0 + LEASE - 1;
+      expect((await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE })).acquired).toBe(false);
+      t = T0 + LEASE;
+      expect(await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE })).toMatchObject({ acquired: true, tookOver: { why: 'lease_expired', from: { pid: 111 } } });
+    });
+
     it('lets the lease decide for an expired holder whose pid is alive but whose start the probe cannot read', async () => {
       const daemon = await proc(111);
       leaseOf(await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE }));

@@ -81,10 +81,19 @@ export function staleReason(holder: RunLockHolder, policy: StalePolicy): StaleRe
   return expired ? 'lease_expired' : null;
 }
 
-/** Whether the holder's process is running: true, false, or null when the probe cannot tell. */
+/**
+ * Whether the holder's process is running and so keeps its lock past the lease: true, false, or
+ * null when the lease should decide.
+ */
 function holderRunning(holder: RunLockHolder, policy: StalePolicy): boolean | null {
-  // Our own pid: held by this very process (another org loop, a test) unless the pid was an earlier process's.
-  if (holder.pid === policy.self.pid) return holder.processStartedAt === policy.self.processStartedAt;
+  if (holder.pid === policy.self.pid) {
+    // Our own pid from an earlier process (a restarted container's pid 1): gone.
+    if (holder.processStartedAt !== policy.self.processStartedAt) return false;
+    // This very process (another org loop, a test): the lease decides. It cannot be busy in
+    // synchronous work while it is asking, and a lock it failed to release must not shut it out
+    // of that organisation until it restarts.
+    return null;
+  }
   if (!policy.isProcessAlive(holder.pid)) return false;
   return isSameProcess(holder.processStartedAt, policy.processStartedAtOf(holder.pid));
 }
