@@ -14,6 +14,9 @@ describe('sharesProcessTable', () => {
     expect(sharesProcessTable(a, { ...a, pidNamespace: null })).toBe(false);
     const blind = { ...a, pidNamespace: null, bootId: null };
     expect(sharesProcessTable(blind, blind)).toBe(false);
+    // An identity from a caller or row that never had the fields is unknown too, not "equal".
+    const bare = { pid: 1, hostname: 'host-a', processStartedAt: 1000 } as ProcessIdentity;
+    expect(sharesProcessTable(bare, { ...bare, pid: 2 })).toBe(false);
   });
 });
 

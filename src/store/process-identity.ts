@@ -29,11 +29,12 @@ export interface ProcessIdentity {
  * wrongly probing would take over a live holder, while not probing only waits for a lease.
  */
 export function sharesProcessTable(self: ProcessIdentity, other: ProcessIdentity): boolean {
+  // typeof, not !== null: an identity read from an older row or caller may lack the fields entirely.
   return (
     other.hostname === self.hostname &&
-    self.pidNamespace !== null &&
+    typeof self.pidNamespace === 'string' &&
     other.pidNamespace === self.pidNamespace &&
-    self.bootId !== null &&
+    typeof self.bootId === 'string' &&
     other.bootId === self.bootId
   );
 }
