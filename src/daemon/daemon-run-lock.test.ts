@@ -9,6 +9,7 @@ import { parseConfigText } from '../config/agent-config.ts';
 import { openApp, type App } from '../run/app.ts';
 import { FakeClock } from '../../test/support/fake-clock.ts';
 import { spawnLockHolder, type LockHolder } from '../../test/support/spawn-lock-holder.ts';
+import { losingRunLock } from '../../test/support/lose-run-lock.ts';
 import { startDaemon, type RunningDaemon } from './daemon-service.ts';
 import type { SchedulerEvent } from './scheduler.ts';
 
@@ -89,5 +90,27 @@ describe('daemon and the run lock of another process', () => {
     await waitFor('acme\'s next slot to end', () => ended('acme', 2));
     expect((await app.store.listRuns({ org: 'acme' })).map((r) => [r.status, r.startedAt])).toEqual([['complete', '2026-11-02T04:00:00.000Z']]);
     expect(await (await fetch(`${daemon.url}/metrics`)).text()).toContain('evidentia_slots_locked_total{org="acme"} 1');
+  }, 30_000);
+
+  it('ends a run whose lock another process took over as interrupted, logs who has it, and goes on with the others', async () => {
+    const noticed = () => logged.some((l) => l.msg === 'the run lock was taken over by another process; stopping this run');
+    app = { ...app, store: losingRunLock(app.store, { dbPath: join(dir, 'evidence.db'), org: 'acme', noticed }), runLock: { leaseMs: 60_000, renewEveryMs: 5 } };
+    const clock = new FakeClock(new Date('2026-11-02T01:00:00Z'));
+    const events: SchedulerEvent[] = [];
+    daemon = await startDaemon({ app, clock, random: () => 0, onSchedulerEvent: (e) => events.push(e) });
+    for (let i = 0; !['acme', 'beta'].every((o) => events.some((e) => e.type === 'run_ended' && e.org === o)); i++) {
+      if (i > 400) throw new Error('timed out waiting for both catch-up runs');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const [acme] = await app.store.listRuns({ org: 'acme' });
+    expect(acme).toMatchObject({ status: 'interrupted' });
+    expect((await app.store.listRuns({ org: 'beta' })).map((r) => r.status)).toEqual(['complete']);
+    expect(logged.filter((l) => l.msg === 'scheduled run interrupted: another process took over the run lock')).toEqual([
+      expect.objectContaining({ org: 'acme', run: acme!.id, takenBy: expect.objectContaining({ command: 'evidentia daemon', pid: 4242, hostname: 'host-b' }) }),
+    ]);
+    // Shown as an interrupted last run, not a daemon failure; the new holder's lock is left alone.
+    const health = (await (await fetch(`${daemon.url}/healthz`)).json()) as { organisations: Array<{ org: string; lastRun: unknown }> };
+    expect(health.organisations.find((o) => o.org === 'acme')).toMatchObject({ lastRun: expect.objectContaining({ id: acme!.id, status: 'interrupted' }) });
+    expect(await app.store.runLockHolder('acme')).toMatchObject({ holderId: 'taken-over' });
   }, 30_000);
 });

@@ -96,7 +96,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const stats: ConnectorApiStats[] = api.map((a) => ({ instance: a.instance, stats: a.ctx.stats.snapshot() }));
     metrics.recordRun(result, stats);
     states.set(org, applyRun(states.get(org)!, result.run, result.outcomes));
-    log.info({ org, run: result.run.id, status: result.run.status }, 'scheduled run finished');
+    if (result.lockLost) {
+      // Counted and shown as an interrupted run (metrics, /healthz lastRun); its slot is owed, so the
+      // next slot tries again. Not a daemon failure: another process holds the organisation now.
+      const by = result.lockLost.takenBy;
+      const takenBy = by ? { command: by.command, pid: by.pid, hostname: by.hostname, since: by.acquiredAt } : null;
+      log.warn({ org, run: result.run.id, takenBy }, 'scheduled run interrupted: another process took over the run lock');
+    } else {
+      log.info({ org, run: result.run.id, status: result.run.status }, 'scheduled run finished');
+    }
     if (config.retention.rawPagesDays !== undefined && !signal.aborted) {
       await pruneAfterRun(app.store, { days: config.retention.rawPagesDays, now: clock.now(), log });
     }

@@ -8,7 +8,8 @@ import type { EvaluationRecord, RunRecord, BeginRun } from '../store/evidence-st
 import { allRules } from '../../rules/index.ts';
 import type { App } from './app.ts';
 import { TOOL_VERSION } from './version.ts';
-import { withRunLock } from './run-lock.ts';
+import { lostRunLock, withRunLock } from './run-lock.ts';
+import type { RunLockLostError } from './run-lock.ts';
 
 export interface OrgRunResult {
   run: RunRecord;
@@ -16,6 +17,8 @@ export interface OrgRunResult {
   evaluation: EvaluationRecord | null;
   /** Every stream's outcome in this run, per connector instance (for health, metrics and alerts). */
   outcomes: StreamOutcome[];
+  /** Set when the run was interrupted because another process took its run lock over (not Ctrl-C). */
+  lockLost?: RunLockLostError;
 }
 
 /** The organisations a command acts on: `--org` or all of them. */
@@ -68,7 +71,10 @@ async function collectAndEvaluateLocked(
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     ...(opts.mode ? { mode: opts.mode } : {}),
   });
-  if (run.status === 'interrupted') return { run, evaluation: null, outcomes };
+  if (run.status === 'interrupted') {
+    const lockLost = lostRunLock(opts.signal);
+    return lockLost ? { run, evaluation: null, outcomes, lockLost } : { run, evaluation: null, outcomes };
+  }
   const evaluation = await evaluateStoredRun(app.store, run.id, app.config, allRules, opts.now);
   return { run, evaluation, outcomes };
 }

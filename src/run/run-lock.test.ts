@@ -7,7 +7,7 @@ import { createHttpContext } from '../http/request-with-retry.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { createSqliteHarness, type SqliteHarness } from '../store/sqlite/sqlite-test-harness.ts';
 import type { App } from './app.ts';
-import { RunLockedError, withRunLock } from './run-lock.ts';
+import { lostRunLock, RunLockedError, RunLockLostError, withRunLock } from './run-lock.ts';
 
 const T0 = Date.parse('2026-11-20T09:00:00Z');
 const LEASE = 60_000;
@@ -101,6 +101,8 @@ describe('withRunLock', () => {
     await withRunLock(app, 'acme', { trigger: 'schedule', signal: stop.signal }, async (signal) => {
       stop.abort();
       expect(signal.aborted).toBe(true);
+      // A stop request is not a lost lock.
+      expect(lostRunLock(signal)).toBeNull();
     });
     expect((await other.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE })).acquired).toBe(true);
   });
@@ -111,8 +113,13 @@ describe('withRunLock', () => {
     await withRunLock(app, 'acme', { trigger: 'manual', signal: new AbortController().signal }, async (signal) => {
       expect(logged).toEqual([expect.objectContaining({ msg: 'took over the run lock of a process that stopped without releasing it', org: 'acme', why: 'lease_expired', heldBy: expect.objectContaining({ command: 'evidentia daemon', pid: 4242, hostname: 'other-host' }) })]);
       // As if our renewals had lapsed and another process took the lock: this run must not go on.
-      h.raw().prepare(`UPDATE run_locks SET holder_id = 'someone-else' WHERE org = 'acme'`).run();
+      h.raw().prepare(`UPDATE run_locks SET holder_id = 'someone-else', pid = 4242, hostname = 'other-host', command = 'evidentia daemon' WHERE org = 'acme'`).run();
       await until('the run to be stopped', async () => signal.aborted);
+      // Told apart from Ctrl-C, naming who has the lock now.
+      const lost = lostRunLock(signal);
+      expect(lost).toBeInstanceOf(RunLockLostError);
+      expect(lost).toMatchObject({ org: 'acme', takenBy: { holderId: 'someone-else', pid: 4242, hostname: 'other-host', command: 'evidentia daemon' } });
+      expect(lost!.message).toMatch(/^organisation acme: the run lock was taken over by evidentia daemon \(pid 4242 on other-host, since [^)]+\) while this run was collecting/);
     });
     expect(logged.map((l) => l.msg)).toContain('the run lock was taken over by another process; stopping this run');
     // The new holder's lock is left alone when the stopped run ends.

@@ -37,7 +37,7 @@ export class RunLockedError extends AgentError {
       // Command and host are read back from the database: escaped so they cannot split the line.
       `organisation ${org} is already being collected by ${escapeControls(heldBy.command)} (pid ${heldBy.pid} on ${escapeControls(heldBy.hostname)}, since ${heldBy.acquiredAt}); ` +
         'nothing was collected for it now. Let that run finish and try again; if that process is stuck, stop it ' +
-        `(a lock whose process is gone is taken over at once, one that stops renewing after its lease, at ${heldBy.expiresAt}).`,
+        `(a lock whose process is gone is taken over at once; one held from another host or container, once it stops renewing, after its lease, at ${heldBy.expiresAt}).`,
     );
     this.name = 'RunLockedError';
     this.org = org;
@@ -49,6 +49,36 @@ export function isRunLocked(e: unknown): e is RunLockedError {
   return e instanceof RunLockedError;
 }
 
+/**
+ * The reason a run's signal aborts when its lock was taken over by another process (our lease had
+ * lapsed): told apart from Ctrl-C/SIGTERM, so `collect` reports it and goes on with the other
+ * organisations, and the daemon logs it, instead of both treating it as a stop request.
+ */
+export class RunLockLostError extends AgentError {
+  readonly org: string;
+  /** The process that holds the lock now, when it could be read. */
+  readonly takenBy: RunLockHolder | null;
+  constructor(org: string, takenBy: RunLockHolder | null) {
+    const by = takenBy
+      ? `${escapeControls(takenBy.command)} (pid ${takenBy.pid} on ${escapeControls(takenBy.hostname)}, since ${takenBy.acquiredAt})`
+      : 'another process';
+    super(
+      'run_locked',
+      `organisation ${org}: the run lock was taken over by ${by} while this run was collecting (its lease had expired without renewal); ` +
+        'this run was stopped and stored as interrupted, so the organisation is not collected twice at once. ' +
+        'Check that run; if this repeats, the store may be too slow to renew the lease in time.',
+    );
+    this.name = 'RunLockLostError';
+    this.org = org;
+    this.takenBy = takenBy;
+  }
+}
+
+/** Why a run's signal aborted: the lost lock, if that was it (null for Ctrl-C, SIGTERM, or no abort). */
+export function lostRunLock(signal: AbortSignal): RunLockLostError | null {
+  return signal.aborted && signal.reason instanceof RunLockLostError ? signal.reason : null;
+}
+
 /** Who held a lock, as log fields (ids, host and times only). */
 function holderFields(h: RunLockHolder): Record<string, unknown> {
   return { command: h.command, pid: h.pid, hostname: h.hostname, acquiredAt: h.acquiredAt, heartbeatAt: h.heartbeatAt, expiresAt: h.expiresAt };
@@ -58,7 +88,8 @@ function holderFields(h: RunLockHolder): Record<string, unknown> {
  * Runs `work` while holding `org`'s run lock; throws `RunLockedError` (before any work) when another
  * process holds it. `work` gets a signal that aborts with the caller's, and also when the lock is
  * lost (another process took it over after our lease lapsed): collecting on regardless would be
- * the very double run the lock exists to stop, so the run ends interrupted instead.
+ * the very double run the lock exists to stop, so the run ends interrupted instead, and the
+ * signal's reason is a `RunLockLostError` (see `lostRunLock`).
  */
 export async function withRunLock<T>(
   app: App,
@@ -86,8 +117,10 @@ export async function withRunLock<T>(
         lease = next;
         return;
       }
-      app.log.error({ org }, 'the run lock was taken over by another process; stopping this run');
-      controller.abort(new AgentError('aborted', `the run lock of organisation ${org} was taken over by another process`));
+      // Who has it now, for the person reading the message; not knowing must not keep the run going.
+      const takenBy = await app.store.runLockHolder(org).catch(() => null);
+      app.log.error({ org, takenBy: takenBy ? holderFields(takenBy) : null }, 'the run lock was taken over by another process; stopping this run');
+      controller.abort(new RunLockLostError(org, takenBy));
     } catch (err) {
       // A busy store now is not a lost lock: the next renewal tries again, well within the lease.
       app.log.warn({ org, err }, 'could not renew the run lock; trying again at the next renewal');
@@ -107,8 +140,9 @@ export async function withRunLock<T>(
     try {
       await app.store.releaseRunLock(lease);
     } catch (err) {
-      // Not fatal: the lease expires on its own (and a dead pid on this host is taken over at once).
-      app.log.warn({ org, err }, 'could not release the run lock; it lapses when its lease expires');
+      // Not fatal: processes that can probe this one (same host and PID namespace) take the lock over
+      // once it exits, this process at its next run of the org, any other process after the lease.
+      app.log.warn({ org, err }, 'could not release the run lock; it lapses when its lease expires or this process exits');
     }
   }
 }

@@ -12,7 +12,11 @@ export interface ContractProcessOptions {
   pid?: number;
   hostname?: string;
   processStartedAt?: number;
+  /** PID namespace and boot id: pids are probed only between processes that share both. */
+  pidNamespace?: string | null;
+  bootId?: string | null;
   isProcessAlive?: (pid: number) => boolean;
+  processStartedAtOf?: (pid: number) => number | null;
 }
 
 export interface StoreHarness {

@@ -2,7 +2,7 @@ import type { Entity } from '../core/model.ts';
 import type { StreamOutcome } from '../core/stream-outcome.ts';
 import type { RuleResult } from '../core/rule.ts';
 import type { InventoryKind, InventoryParts, RunInventories } from '../inventory/inventory-schema.ts';
-import type { AcquireRunLock, AcquireRunLockResult, RunLease } from './run-lock.ts';
+import type { AcquireRunLock, AcquireRunLockResult, RunLease, RunLockHolder } from './run-lock.ts';
 
 /**
  * The evidence store. Append-only: a run's pages, entities and outcomes are written while it runs
@@ -87,6 +87,8 @@ export interface EvidenceStore {
   renewRunLock(lease: RunLease, leaseMs: number): Promise<RunLease | null>;
   /** Frees the holder's lock; does nothing when another process has taken it over meanwhile. */
   releaseRunLock(lease: RunLease): Promise<void>;
+  /** Who holds the organisation's run lock now (null: nobody); to say who took a lost lock over. */
+  runLockHolder(org: string): Promise<RunLockHolder | null>;
   close(): Promise<void>;
 }
 

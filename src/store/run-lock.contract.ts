@@ -6,6 +6,8 @@ import { sealTypicalRun } from './store-test-fixtures.ts';
 
 const T0 = Date.parse('2026-11-20T09:00:00Z');
 const LEASE = 60_000;
+const NS = 'pid:[4026531836]';
+const BOOT = 'b0000000-0000-4000-8000-000000000001';
 
 /**
  * The run lock's behaviour every store shows (run by `describeEvidenceStoreContract`). Each store
@@ -17,12 +19,18 @@ export function describeRunLockContract(createHarness: () => Promise<StoreHarnes
     let harness: StoreHarness;
     let t: number;
     const alive = new Set<number>();
-    const proc = (pid: number, hostname = 'host-a', processStartedAt = pid): Promise<EvidenceStore> =>
-      harness.open({ pid, hostname, processStartedAt, now: () => new Date(t), isProcessAlive: (p) => alive.has(p) });
+    /** What the probe reads as a live pid's start time (absent: it cannot tell). */
+    const startOf = new Map<number, number>();
+    const proc = (pid: number, hostname = 'host-a', processStartedAt = pid, pidNamespace: string | null = NS): Promise<EvidenceStore> =>
+      harness.open({
+        pid, hostname, processStartedAt, pidNamespace, bootId: BOOT, now: () => new Date(t),
+        isProcessAlive: (p) => alive.has(p), processStartedAtOf: (p) => startOf.get(p) ?? null,
+      });
     beforeEach(async () => {
       harness = await createHarness();
       t = T0;
       alive.clear();
+      startOf.clear();
       alive.add(111).add(222);
     });
     afterEach(async () => harness.cleanup());
@@ -46,7 +54,7 @@ export function describeRunLockContract(createHarness: () => Promise<StoreHarnes
       t += 1000;
       const refused = await cli.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE });
       expect(holderOf(refused)).toEqual({
-        org: 'acme', holderId: lease.holderId, pid: 111, hostname: 'host-a', processStartedAt: 111, command: 'evidentia daemon',
+        org: 'acme', holderId: lease.holderId, pid: 111, hostname: 'host-a', processStartedAt: 111, pidNamespace: NS, bootId: BOOT, command: 'evidentia daemon',
         acquiredAt: new Date(T0).toISOString(), heartbeatAt: new Date(T0).toISOString(), expiresAt: new Date(T0 + LEASE).toISOString(),
       });
       // Even the same process asking again is refused: one run of an organisation at a time.
@@ -100,6 +108,65 @@ export function describeRunLockContract(createHarness: () => Promise<StoreHarnes
       t = Date.parse(lease.expiresAt);
       expect(await local.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).toMatchObject({ acquired: true, tookOver: { why: 'lease_expired', from: { hostname: 'host-b', pid: 111 } } });
       expect(await remote.renewRunLock(lease, LEASE)).toBeNull();
+    });
+
+    it('never probes a holder in another PID namespace under the same hostname (docker --network=host, both pid 1)', async () => {
+      // Daemon in container A, `collect` run by cron in container B: same hostname, both pid 1, different start times.
+      const daemon = await proc(1, 'host-a', 1000, 'pid:[4026532001]');
+      const lease = leaseOf(await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE }));
+      const cron = await proc(1, 'host-a', 2000, 'pid:[4026532002]');
+      t = T0 + 30_000;
+      expect(holderOf(await cron.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE }))).toMatchObject({ pid: 1, pidNamespace: 'pid:[4026532001]' });
+      // Nor by a dead pid: pid 333 here is not pid 333 there.
+      const other = await proc(333, 'host-a', 333, 'pid:[4026532002]');
+      expect((await other.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).acquired).toBe(false);
+      // So the daemon keeps renewing; once it stops, its lease is all that counts.
+      const renewed = await daemon.renewRunLock(lease, LEASE);
+      expect(renewed).not.toBeNull();
+      t = Date.parse(renewed!.expiresAt);
+      expect(await cron.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).toMatchObject({ acquired: true, tookOver: { why: 'lease_expired' } });
+    });
+
+    it('never probes when the PID namespace is unknown (not Linux, or a holder that did not record it)', async () => {
+      const unknown = await proc(333, 'host-a', 333, null);
+      leaseOf(await unknown.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE }));
+      // pid 333 is not alive here, yet the lock holds until its lease expires.
+      const local = await proc(222);
+      expect((await local.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).acquired).toBe(false);
+      t = T0 + LEASE;
+      expect(await local.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).toMatchObject({ acquired: true, tookOver: { why: 'lease_expired' } });
+    });
+
+    it('keeps a lock whose holder on this host is running past its lease (busy in synchronous sealing), and takes it once that process is gone', async () => {
+      startOf.set(111, 111);
+      const daemon = await proc(111);
+      leaseOf(await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE }));
+      const cli = await proc(222);
+      // No renewal for three leases: the holder's timer could not fire, but its process runs on.
+      t = T0 + 3 * LEASE;
+      expect(holderOf(await cli.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE }))).toMatchObject({ pid: 111 });
+      // Same pid, another process now (the holder died and the pid was reused): taken over.
+      startOf.set(111, 111 + 3 * LEASE);
+      expect(await cli.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).toMatchObject({ acquired: true, tookOver: { why: 'process_gone', from: { pid: 111 } } });
+    });
+
+    it('lets this very process take back its own lock once the lease expired (a release that failed does not shut it out)', async () => {
+      const daemon = await proc(111);
+      leaseOf(await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE }));
+      t = T0 + LEASE - 1;
+      expect((await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE })).acquired).toBe(false);
+      t = T0 + LEASE;
+      expect(await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE })).toMatchObject({ acquired: true, tookOver: { why: 'lease_expired', from: { pid: 111 } } });
+    });
+
+    it('lets the lease decide for an expired holder whose pid is alive but whose start the probe cannot read', async () => {
+      const daemon = await proc(111);
+      leaseOf(await daemon.acquireRunLock({ org: 'acme', command: 'evidentia daemon', leaseMs: LEASE }));
+      const cli = await proc(222);
+      t = T0 + LEASE - 1;
+      expect((await cli.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).acquired).toBe(false);
+      t = T0 + LEASE;
+      expect(await cli.acquireRunLock({ org: 'acme', command: 'evidentia collect', leaseMs: LEASE })).toMatchObject({ acquired: true, tookOver: { why: 'lease_expired' } });
     });
 
     it('is not evidence: holding, taking over and releasing locks leaves runs, manifests and verify as they were', async () => {

@@ -8,15 +8,17 @@
  * a held lock is stale is pure and shared, so every store takes over in the same cases.
  */
 
-/** Who holds an organisation's run lock, as stored. */
-export interface RunLockHolder {
+import { isSameProcess, sharesProcessTable } from './process-identity.ts';
+import type { ProcessIdentity } from './process-identity.ts';
+
+/**
+ * Who holds an organisation's run lock, as stored. The process identity (pid, host, start time,
+ * PID namespace, boot id) says whether another process may probe the holder's pid.
+ */
+export interface RunLockHolder extends ProcessIdentity {
   org: string;
   /** Random per acquisition; renewing and releasing need it, so one holder never frees another's lock. */
   holderId: string;
-  pid: number;
-  hostname: string;
-  /** When the holder's process started (ms since epoch), to tell a reused pid from the holder. */
-  processStartedAt: number;
   /** What holds it, for people: `evidentia collect`, `evidentia daemon`, … */
   command: string;
   acquiredAt: string;
@@ -50,24 +52,48 @@ export type AcquireRunLockResult =
 
 /** The process asking, and how it probes others. */
 export interface StalePolicy {
-  self: { pid: number; hostname: string; processStartedAt: number };
+  self: ProcessIdentity;
   now: Date;
   isProcessAlive: (pid: number) => boolean;
+  /** When a live pid (in our PID namespace) started, ms since epoch; null when it cannot be told. */
+  processStartedAtOf: (pid: number) => number | null;
 }
 
 /**
- * Whether a held lock may be taken over, and why. An expired lease is stale wherever its holder
- * runs (it crashed, was SIGKILLed, or hung past its lease). On this host a holder whose process is
- * gone is stale at once, without waiting for the lease. On another host nothing can be probed, so
- * only the lease counts.
+ * Whether a held lock may be taken over, and why.
+ *
+ * When the holder's pid can be probed (same host, PID namespace and boot: see
+ * `sharesProcessTable`), the probe decides: a holder that is gone (or whose pid now belongs to
+ * another process) is stale at once; a holder that is still running is never taken over, even
+ * past its lease, because renewals run on a timer that cannot fire while the holder is busy in
+ * long synchronous work (sealing or evaluating a large tenant). Only when the probe cannot tell
+ * whether a live pid is still the holder does the lease decide.
+ *
+ * Otherwise (another host, another container sharing the hostname, an unknown namespace) nothing
+ * can be probed: a pid there is not a pid here, so only the lease counts.
  */
 export function staleReason(holder: RunLockHolder, policy: StalePolicy): StaleReason | null {
   const expires = Date.parse(holder.expiresAt);
-  if (Number.isNaN(expires) || expires <= policy.now.getTime()) return 'lease_expired';
-  if (holder.hostname !== policy.self.hostname) return null;
+  const expired = Number.isNaN(expires) || expires <= policy.now.getTime();
+  const running = sharesProcessTable(policy.self, holder) ? holderRunning(holder, policy) : null;
+  if (running === false) return 'process_gone';
+  if (running === true) return null;
+  return expired ? 'lease_expired' : null;
+}
+
+/**
+ * Whether the holder's process is running and so keeps its lock past the lease: true, false, or
+ * null when the lease should decide.
+ */
+function holderRunning(holder: RunLockHolder, policy: StalePolicy): boolean | null {
   if (holder.pid === policy.self.pid) {
-    // Our own pid: held by this very process (another org loop, a test) unless the pid was an earlier process's.
-    return holder.processStartedAt === policy.self.processStartedAt ? null : 'process_gone';
+    // Our own pid from an earlier process (a restarted container's pid 1): gone.
+    if (holder.processStartedAt !== policy.self.processStartedAt) return false;
+    // This very process (another org loop, a test): the lease decides. It cannot be busy in
+    // synchronous work while it is asking, and a lock it failed to release must not shut it out
+    // of that organisation until it restarts.
+    return null;
   }
-  return policy.isProcessAlive(holder.pid) ? null : 'process_gone';
+  if (!policy.isProcessAlive(holder.pid)) return false;
+  return isSameProcess(holder.processStartedAt, policy.processStartedAtOf(holder.pid));
 }

@@ -11,9 +11,10 @@ export interface LockHolder {
   release(): Promise<void>;
 }
 
-/** Another real process holding `org`'s run lock in the store at `dbPath` (which must exist). */
-export async function spawnLockHolder(dbPath: string, org: string): Promise<LockHolder> {
-  const child = spawn(process.execPath, ['--import', TSX, HOLDER, dbPath, org], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Another real process holding `org`'s run lock in the store at `dbPath` (which must exist), with a lease of `leaseMs` that it never renews. */
+export async function spawnLockHolder(dbPath: string, org: string, leaseMs?: number): Promise<LockHolder> {
+  const args = [HOLDER, dbPath, org, ...(leaseMs === undefined ? [] : [String(leaseMs)])];
+  const child = spawn(process.execPath, ['--import', TSX, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

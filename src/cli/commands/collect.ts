@@ -41,6 +41,13 @@ export async function collectCommand(app: App, opts: CollectCommandOptions): Pro
       const { run, evaluation } = collected;
       if (alerting) process.stderr.write(describeAfterRun(await alerting.afterRun(run, evaluation)));
       if (!evaluation) {
+        // Another process took this org's lock over mid-run (our lease lapsed): not a stop request.
+        // Say so, count it like a held org (exit 7), and collect the others.
+        if (collected.lockLost && !opts.signal.aborted) {
+          process.stderr.write(`evidentia: ${collected.lockLost.message} (run ${run.id})\n`);
+          locked = true;
+          continue;
+        }
         interrupted = true;
         break;
       }

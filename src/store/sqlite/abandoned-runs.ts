@@ -3,28 +3,26 @@
  * injected process probe, so each case is testable without spawning processes.
  */
 
-/** Identifies the process that began a run. */
-export interface ProcessIdentity {
-  pid: number;
-  hostname: string;
-  /**
-   * When that process started (ms since epoch). Containers restart their main process with the
-   * same pid (often 1), so pid + host alone would make a crashed daemon's run look alive forever.
-   */
-  processStartedAt: number;
-}
+import { isSameProcess, sharesProcessTable } from '../process-identity.ts';
+import type { ProcessIdentity } from '../process-identity.ts';
+
+export type { ProcessIdentity } from '../process-identity.ts';
 
 export interface AbandonedPolicy {
   self: ProcessIdentity;
   isProcessAlive: (pid: number) => boolean;
+  /** When a live pid (in our PID namespace) started, ms since epoch; null when it cannot be told. */
+  processStartedAtOf: (pid: number) => number | null;
   now: Date;
-  /** A run begun on another host cannot be probed; it counts as abandoned once it is this old. */
+  /** A run whose process cannot be probed from here counts as abandoned once it is this old. */
   foreignHostStaleMs: number;
 }
 
 export function isAbandoned(owner: ProcessIdentity & { startedAt: string }, policy: AbandonedPolicy): boolean {
-  if (owner.hostname !== policy.self.hostname) {
-    // Another machine (or a recreated container with a new hostname): we cannot see its processes.
+  if (!sharesProcessTable(policy.self, owner)) {
+    // Another machine, a recreated container with a new hostname, or a container sharing this
+    // hostname but not its PID namespace (docker --network=host; both are often pid 1): a pid
+    // there is not a pid here, so only the run's age can tell.
     const started = Date.parse(owner.startedAt);
     return Number.isNaN(started) || policy.now.getTime() - started > policy.foreignHostStaleMs;
   }
@@ -32,7 +30,9 @@ export function isAbandoned(owner: ProcessIdentity & { startedAt: string }, poli
     // Our own pid: it is this very process unless that pid belonged to an earlier process.
     return owner.processStartedAt !== policy.self.processStartedAt;
   }
-  return !policy.isProcessAlive(owner.pid);
+  if (!policy.isProcessAlive(owner.pid)) return true;
+  // A live pid now held by another process (reused) means the run's process is gone; unknown: alive.
+  return isSameProcess(owner.processStartedAt, policy.processStartedAtOf(owner.pid)) === false;
 }
 
 /**

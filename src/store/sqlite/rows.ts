@@ -15,6 +15,9 @@ export interface RunHeader {
   pid: number;
   hostname: string;
   process_started_at: number;
+  /** NULL where unknown (non-Linux, runs begun before it was recorded). */
+  pid_namespace: string | null;
+  boot_id: string | null;
   seal_seq: number | null;
   manifest_json: string | null;
   manifest_hash: string | null;

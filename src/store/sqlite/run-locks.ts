@@ -17,6 +17,8 @@ interface LockRow {
   pid: number;
   hostname: string;
   process_started_at: number;
+  pid_namespace: string | null;
+  boot_id: string | null;
   command: string;
   acquired_at: string;
   heartbeat_at: string;
@@ -33,19 +35,20 @@ const leaseInput = z.object({ org: z.string().min(1), holderId: z.string().min(1
 
 export function acquireRunLock(db: Database, input: AcquireRunLock, policy: StalePolicy): AcquireRunLockResult {
   const { org, command, leaseMs } = parse(acquireInput, input, 'run lock request');
-  const existing = db.prepare<[string], LockRow>('SELECT * FROM run_locks WHERE org = ?').get(org);
-  const held = existing ? toHolder(existing) : null;
+  const held = readRunLock(db, org);
   const why = held ? staleReason(held, policy) : null;
   if (held && why === null) return { acquired: false, heldBy: held };
   const now = policy.now.toISOString();
   const lease: RunLease = { org, holderId: randomUUID(), expiresAt: new Date(policy.now.getTime() + leaseMs).toISOString() };
   db.prepare(
-    `INSERT INTO run_locks (org, holder_id, pid, hostname, process_started_at, command, acquired_at, heartbeat_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO run_locks (org, holder_id, pid, hostname, process_started_at, pid_namespace, boot_id, command, acquired_at, heartbeat_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (org) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid, hostname = excluded.hostname,
-       process_started_at = excluded.process_started_at, command = excluded.command, acquired_at = excluded.acquired_at,
+       process_started_at = excluded.process_started_at, pid_namespace = excluded.pid_namespace, boot_id = excluded.boot_id, command = excluded.command, acquired_at = excluded.acquired_at,
        heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`,
-  ).run(org, lease.holderId, policy.self.pid, policy.self.hostname, policy.self.processStartedAt, command, now, now, lease.expiresAt);
+  ).run(
+    org, lease.holderId, policy.self.pid, policy.self.hostname, policy.self.processStartedAt, policy.self.pidNamespace, policy.self.bootId, command, now, now, lease.expiresAt,
+  );
   return { acquired: true, lease, tookOver: held && why ? { from: held, why } : null };
 }
 
@@ -65,6 +68,12 @@ export function releaseRunLock(db: Database, lease: RunLease): void {
   db.prepare('DELETE FROM run_locks WHERE org = ? AND holder_id = ?').run(l.org, l.holderId);
 }
 
+/** Who holds the organisation's lock now, expired or not; null when nobody does. */
+export function readRunLock(db: Database, org: string): RunLockHolder | null {
+  const row = db.prepare<[string], LockRow>('SELECT * FROM run_locks WHERE org = ?').get(org);
+  return row ? toHolder(row) : null;
+}
+
 function toHolder(r: LockRow): RunLockHolder {
   return {
     org: r.org,
@@ -72,6 +81,8 @@ function toHolder(r: LockRow): RunLockHolder {
     pid: r.pid,
     hostname: r.hostname,
     processStartedAt: r.process_started_at,
+    pidNamespace: r.pid_namespace,
+    bootId: r.boot_id,
     command: r.command,
     acquiredAt: r.acquired_at,
     heartbeatAt: r.heartbeat_at,

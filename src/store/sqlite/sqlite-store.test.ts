@@ -111,6 +111,22 @@ describe('SQLite evidence store', () => {
     expect(await after.markAbandonedRuns()).toEqual([run.id]);
   });
 
+  it('leaves running the run of a container that shares this hostname but not its PID namespace (docker --network=host)', async () => {
+    const day = 86_400_000;
+    let t = Date.parse('2026-11-20T09:00:30Z');
+    const box = (pidNamespace: string, processStartedAt: number) =>
+      h.open({ pid: 1, hostname: 'host-a', processStartedAt, pidNamespace, bootId: 'boot-1', now: () => new Date(t), isProcessAlive: () => false });
+    const daemon = await box('pid:[4026532001]', 1000);
+    const run = await daemon.beginRun(beginInput('acme', '2026-11-20T09:00:00Z'));
+    // `collect` in the other container: pid 1 with another start time, and pid 1 "dead" here means nothing.
+    const cron = await box('pid:[4026532002]', 2000);
+    expect(await cron.markAbandonedRuns()).toEqual([]);
+    expect((await daemon.getRun(run.id))?.status).toBe('running');
+    // Only age counts, as for a run from another host.
+    t += day;
+    expect(await cron.markAbandonedRuns()).toEqual([run.id]);
+  });
+
   it('reports a file that is not a database as store_failed', async () => {
     const { writeFileSync, mkdirSync } = await import('node:fs');
     mkdirSync(dirname(h.dbPath), { recursive: true });

@@ -14,6 +14,7 @@ import type {
 import { pruneBlobs, restorePrunedBlob } from './retention.ts';
 import { isAbandoned, probeProcess } from './abandoned-runs.ts';
 import type { ProcessIdentity } from './abandoned-runs.ts';
+import { readBootId, readPidNamespace, readProcessStartedAt } from '../process-identity.ts';
 import { beginRunInput, finishRunInput, listFilter, pageInput, parseInput, streamRef } from './inputs.ts';
 import { buildManifest } from './manifest.ts';
 import { MEMORY, openDatabase } from './open-database.ts';
@@ -29,8 +30,8 @@ import { validateEntities, validateOutcome } from './validate.ts';
 import { verifyEvidence } from './verify.ts';
 import { insertPendingEntities, sealEntitySets } from './entity-sets.ts';
 import { latestCheckpoint, loadStreamEntities, recordCheckpoint } from './checkpoints.ts';
-import { acquireRunLock, releaseRunLock, renewRunLock } from './run-locks.ts';
-import type { AcquireRunLock, AcquireRunLockResult, RunLease } from '../run-lock.ts';
+import { acquireRunLock, readRunLock, releaseRunLock, renewRunLock } from './run-locks.ts';
+import type { AcquireRunLock, AcquireRunLockResult, RunLease, RunLockHolder } from '../run-lock.ts';
 
 export interface SqliteStoreOptions {
   /** Refuse to create a new database file (read-only commands). @default false */
@@ -43,8 +44,17 @@ export interface SqliteStoreOptions {
   hostname?: string;
   /** Tells this process from an earlier one that had the same pid. @default performance.timeOrigin, rounded */
   processStartedAt?: number;
+  /** Recorded with each run and lock; pids are probed only within one PID namespace. @default readlink /proc/self/ns/pid, null off Linux */
+  pidNamespace?: string | null;
+  /** Recorded with each run and lock; pids of another boot are never probed. @default /proc/sys/kernel/random/boot_id, null off Linux */
+  bootId?: string | null;
   /** Whether a pid on this host is alive. @default signal-0 probe (`process.kill(pid, 0)`) */
   isProcessAlive?: (pid: number) => boolean;
+  /**
+   * When a pid in our PID namespace started (ms since epoch), null when unknown; tells a reused pid
+   * from the process that recorded it. @default from /proc, but () => null when `isProcessAlive` is injected
+   */
+  processStartedAtOf?: (pid: number) => number | null;
   /** How long to wait for another process's write lock before `store_locked`. @default 5000 */
   busyTimeoutMs?: number;
   /** Age after which a `running` run begun on another host counts as abandoned. @default 86_400_000 (24 h) */
@@ -74,6 +84,7 @@ class SqliteEvidenceStore implements EvidenceStore {
   readonly #self: ProcessIdentity;
   readonly #now: () => Date;
   readonly #isProcessAlive: (pid: number) => boolean;
+  readonly #processStartedAtOf: (pid: number) => number | null;
   readonly #foreignHostStaleMs: number;
 
   constructor(db: Database, ctx: ErrorContext, opts: SqliteStoreOptions) {
@@ -84,9 +95,13 @@ class SqliteEvidenceStore implements EvidenceStore {
       pid: opts.pid ?? process.pid,
       hostname: opts.hostname ?? osHostname(),
       processStartedAt: opts.processStartedAt ?? Math.round(performance.timeOrigin),
+      pidNamespace: opts.pidNamespace !== undefined ? opts.pidNamespace : readPidNamespace(),
+      bootId: opts.bootId !== undefined ? opts.bootId : readBootId(),
     };
     this.#now = opts.now ?? (() => new Date());
     this.#isProcessAlive = opts.isProcessAlive ?? probeProcess;
+    // An injected probe stands for made-up pids: reading the real /proc for them would mislead.
+    this.#processStartedAtOf = opts.processStartedAtOf ?? (opts.isProcessAlive ? () => null : readProcessStartedAt);
     this.#foreignHostStaleMs = opts.foreignHostStaleMs ?? 86_400_000;
   }
 
@@ -94,10 +109,13 @@ class SqliteEvidenceStore implements EvidenceStore {
     return this.#guard('mark abandoned runs', () =>
       this.#db.transaction(() => {
         const now = this.#now();
-        const policy = { self: this.#self, isProcessAlive: this.#isProcessAlive, now, foreignHostStaleMs: this.#foreignHostStaleMs };
+        const policy = { self: this.#self, isProcessAlive: this.#isProcessAlive, processStartedAtOf: this.#processStartedAtOf, now, foreignHostStaleMs: this.#foreignHostStaleMs };
         const running = this.#db.prepare<[], RunHeader>(`SELECT * FROM runs WHERE status = 'running' ORDER BY id`).all();
         const abandoned = running.filter((r) =>
-          isAbandoned({ pid: r.pid, hostname: r.hostname, processStartedAt: r.process_started_at, startedAt: r.started_at }, policy),
+          isAbandoned(
+            { pid: r.pid, hostname: r.hostname, processStartedAt: r.process_started_at, pidNamespace: r.pid_namespace, bootId: r.boot_id, startedAt: r.started_at },
+            policy,
+          ),
         );
         const mark = this.#db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'`);
         for (const run of abandoned) mark.run(now.toISOString(), run.id);
@@ -111,10 +129,13 @@ class SqliteEvidenceStore implements EvidenceStore {
     return this.#guard('begin a run', () => {
       const { lastInsertRowid } = this.#db
         .prepare(
-          `INSERT INTO runs (org, status, trigger, mode, started_at, tool_version, config_digest, pid, hostname, process_started_at)
-           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (org, status, trigger, mode, started_at, tool_version, config_digest, pid, hostname, process_started_at, pid_namespace, boot_id)
+           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(run.org, run.trigger, run.mode, run.startedAt, run.toolVersion, run.configDigest, this.#self.pid, this.#self.hostname, this.#self.processStartedAt);
+        .run(
+          run.org, run.trigger, run.mode, run.startedAt, run.toolVersion, run.configDigest,
+          this.#self.pid, this.#self.hostname, this.#self.processStartedAt, this.#self.pidNamespace, this.#self.bootId,
+        );
       return this.#reader.requireRun(Number(lastInsertRowid));
     });
   }
@@ -306,7 +327,9 @@ class SqliteEvidenceStore implements EvidenceStore {
 
   async acquireRunLock(input: AcquireRunLock): Promise<AcquireRunLockResult> {
     return this.#guard('take the run lock', () =>
-      this.#db.transaction(() => acquireRunLock(this.#db, input, { self: this.#self, now: this.#now(), isProcessAlive: this.#isProcessAlive })).immediate(),
+      this.#db.transaction(() => acquireRunLock(this.#db, input, {
+        self: this.#self, now: this.#now(), isProcessAlive: this.#isProcessAlive, processStartedAtOf: this.#processStartedAtOf,
+      })).immediate(),
     );
   }
 
@@ -317,6 +340,10 @@ class SqliteEvidenceStore implements EvidenceStore {
   async releaseRunLock(lease: RunLease): Promise<void> {
     return this.#guard('release the run lock', () => this.#db.transaction(() => releaseRunLock(this.#db, lease)).immediate());
   }
+  async runLockHolder(org: string): Promise<RunLockHolder | null> {
+    return this.#guard('read the run lock', () => readRunLock(this.#db, org));
+  }
+
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
