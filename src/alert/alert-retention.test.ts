@@ -77,7 +77,7 @@ describe('alert retention', () => {
     const app = { store: evidence, config: { retention: { alertDeliveriesDays: 90 }, store: { path } } } as unknown as App;
     expect(await pruneCommand(app, { now: () => new Date(clock), out })).toBe(0);
     expect(said).toContain(
-      `Pruned 3 alert deliveries (3 attempts) delivered or given up before ${new Date(clock - 90 * DAY).toISOString()}, and 1 alert finding resolved before then; messages still due and open findings are kept.`,
+      `Pruned 3 alert deliveries (3 attempts) delivered, given up or superseded before ${new Date(clock - 90 * DAY).toISOString()}, and 1 alert finding resolved before then; messages still due and open findings are kept.`,
     );
     const kept = await store.listOutbox();
     expect(kept.map((r) => [r.findingId, r.deliveredAt, r.gaveUpAt])).toEqual([['late', null, null]]);

@@ -91,7 +91,7 @@ export const retentionConfig = z
      */
     rawPagesDays: z.number().int().min(1).optional(),
     /**
-     * Alert messages delivered or given up more than this many days ago are deleted with their
+     * Alert messages delivered, given up or superseded more than this many days ago are deleted with their
      * attempts (and findings resolved that long ago), after each daemon run and by `prune`. Messages
      * still due and open findings are always kept. @default 90 (see `alertRetentionDays`)
      */

@@ -146,6 +146,6 @@ describe('evidentia daemon on the demo tenant', () => {
     const kept = await runCli(['prune', '-c', bare], { cwd: dir });
     expect(kept.code, kept.stderr).toBe(0);
     expect(kept.stdout).toContain('Raw page bodies kept: no retention configured for them; set retention.rawPagesDays in the config or pass --days N.');
-    expect(kept.stdout).toMatch(/^Pruned 0 alert deliveries \(0 attempts\) delivered or given up before \S+, and 0 alert findings resolved before then/m);
+    expect(kept.stdout).toMatch(/^Pruned 0 alert deliveries \(0 attempts\) delivered, given up or superseded before \S+, and 0 alert findings resolved before then/m);
   });
 });

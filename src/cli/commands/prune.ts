@@ -41,7 +41,7 @@ export async function pruneCommand(app: App, opts: PruneCommandOptions): Promise
       : `Pruned ${pages.blobsPruned} raw page bod${pages.blobsPruned === 1 ? 'y' : 'ies'} (${pages.bytesFreed} bytes) used only by runs started before ${olderThan.toISOString()}; hashes, manifests, entities and results are kept.\n`,
   );
   opts.out.write(
-    `Pruned ${alerts.deliveries} alert deliver${alerts.deliveries === 1 ? 'y' : 'ies'} (${alerts.attempts} attempt${alerts.attempts === 1 ? '' : 's'}) delivered or given up before ${alertsOlderThan.toISOString()}, and ${alerts.findings} alert finding${alerts.findings === 1 ? '' : 's'} resolved before then; messages still due and open findings are kept.\n`,
+    `Pruned ${alerts.deliveries} alert deliver${alerts.deliveries === 1 ? 'y' : 'ies'} (${alerts.attempts} attempt${alerts.attempts === 1 ? '' : 's'}) delivered, given up or superseded before ${alertsOlderThan.toISOString()}, and ${alerts.findings} alert finding${alerts.findings === 1 ? '' : 's'} resolved before then; messages still due and open findings are kept.\n`,
   );
   return EXIT.ok;
 }
