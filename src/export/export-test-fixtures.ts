@@ -120,6 +120,21 @@ export async function buildExportFixture(): Promise<ExportFixture> {
   };
 }
 
+export interface ExportedFixture extends ExportFixture {
+  /** The package of the fixture's period, written once to `<dir>/package`. */
+  out: string;
+  /** A fresh copy of that package in `<dir>/<name>`, for a test to tamper with. */
+  copy(name: string): Promise<string>;
+}
+
+/** The fixture exported once, as most export tests start. */
+export async function buildExportedFixture(): Promise<ExportedFixture> {
+  const fx = await buildExportFixture();
+  const out = join(fx.dir, 'package');
+  await fx.exportTo(out);
+  return { ...fx, out, copy: (name) => copyPackage(out, join(fx.dir, name)) };
+}
+
 /** A fresh folder copy of the package folder `from`, for a test to tamper with. */
 export async function copyPackage(from: string, to: string): Promise<string> {
   await rm(to, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExportFixture, type ExportFixture } from './export-test-fixtures.ts';
+import { buildExportedFixture, type ExportedFixture } from './export-test-fixtures.ts';
 import { oscalDateTime, oscalResultOf, oscalWriter, stableUuid } from './oscal-assessment-results.ts';
 
 /** NIST's OSCAL 1.0.6 assessment-results JSON schema, unmodified (public domain), kept in the repo so CI needs no download. */
@@ -22,12 +22,11 @@ async function validator() {
 }
 
 describe('OSCAL assessment results', () => {
-  let fx: ExportFixture;
+  let fx: ExportedFixture;
   let doc: { 'assessment-results': { results: { findings?: { target: { 'target-id': string; status: { state: string } }; props: { value: string }[] }[]; observations?: { 'relevant-evidence': { props: { name: string; value: string }[] }[] }[] }[] } };
   beforeAll(async () => {
-    fx = await buildExportFixture();
-    await fx.exportTo(join(fx.dir, 'package'));
-    doc = JSON.parse(await readFile(join(fx.dir, 'package', 'oscal-assessment-results.json'), 'utf8')) as typeof doc;
+    fx = await buildExportedFixture();
+    doc = JSON.parse(await readFile(join(fx.out, 'oscal-assessment-results.json'), 'utf8')) as typeof doc;
   }, 30_000);
   afterAll(async () => fx.cleanup());
 
@@ -52,7 +51,7 @@ describe('OSCAL assessment results', () => {
     const mfa = last.findings!.filter((f) => f.props.some((p) => p.value === 'mfa-coverage'));
     expect(mfa.map((f) => f.target.status.state)).toEqual(['not-satisfied', 'not-satisfied']);
     const hashes = last.observations!.flatMap((o) => o['relevant-evidence'].flatMap((e) => e.props.filter((p) => p.name === 'evidence-sha256').map((p) => p.value)));
-    const manifest = JSON.parse(await readFile(join(fx.dir, 'package', 'manifests', 'run-6.json'), 'utf8')) as { pages: { hash: string }[] };
+    const manifest = JSON.parse(await readFile(join(fx.out, 'manifests', 'run-6.json'), 'utf8')) as { pages: { hash: string }[] };
     expect(hashes.length).toBeGreaterThan(0);
     for (const h of hashes) expect(manifest.pages.map((p) => p.hash)).toContain(h);
   });

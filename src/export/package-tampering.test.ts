@@ -1,22 +1,19 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExportFixture, copyPackage, type ExportFixture } from './export-test-fixtures.ts';
+import { buildExportedFixture, type ExportedFixture } from './export-test-fixtures.ts';
 import { readPackage } from './package-reader.ts';
 import { verifyPackage } from './verify-package.ts';
 
 /** Packages changed the way someone hiding a finding would change them; each must fail verify. */
 describe('a tampered package', () => {
-  let fx: ExportFixture;
-  let out: string;
+  let fx: ExportedFixture;
   beforeAll(async () => {
-    fx = await buildExportFixture();
-    out = join(fx.dir, 'package');
-    await fx.exportTo(out);
+    fx = await buildExportedFixture();
   }, 30_000);
   afterAll(async () => fx.cleanup());
 
-  const copy = (name: string): Promise<string> => copyPackage(out, join(fx.dir, name));
+  const copy = (name: string): Promise<string> => fx.copy(name);
   const editManifest = async (name: string, edit: (text: string) => string): Promise<string> => {
     const dir = await copy(name);
     const file = join(dir, 'manifest.json');
@@ -52,6 +49,6 @@ describe('a tampered package', () => {
   });
 
   it('still verifies the untouched package', async () => {
-    expect(verifyPackage(await readPackage(out)).problems).toEqual([]);
+    expect(verifyPackage(await readPackage(fx.out)).problems).toEqual([]);
   });
 });

@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExportFixture, HOSTILE_NAME, type ExportFixture } from './export-test-fixtures.ts';
+import { buildExportedFixture, HOSTILE_NAME, type ExportedFixture } from './export-test-fixtures.ts';
 import { esc } from './html-escape.ts';
 
 describe('report.html', () => {
-  let fx: ExportFixture;
+  let fx: ExportedFixture;
   let html: string;
   beforeAll(async () => {
-    fx = await buildExportFixture();
-    await fx.exportTo(join(fx.dir, 'package'));
-    html = await readFile(join(fx.dir, 'package', 'report.html'), 'utf8');
+    fx = await buildExportedFixture();
+    html = await readFile(join(fx.out, 'report.html'), 'utf8');
   }, 30_000);
   afterAll(async () => fx.cleanup());
 

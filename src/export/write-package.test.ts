@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex as sha256 } from '../core/canonical-json.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
-import { buildExportFixture, copyPackage, type ExportFixture } from './export-test-fixtures.ts';
+import { buildExportedFixture, type ExportedFixture } from './export-test-fixtures.ts';
 import { packageManifest, signManifest } from './package-manifest.ts';
 import { readPackage } from './package-reader.ts';
 import { exportResults } from './results-format.ts';
@@ -13,16 +13,15 @@ import { PRIVATE_KEY_FILE } from './signing-keys.ts';
 
 
 describe('export package', () => {
-  let fx: ExportFixture;
+  let fx: ExportedFixture;
   let out: string;
   beforeAll(async () => {
-    fx = await buildExportFixture();
-    out = join(fx.dir, 'package');
-    await fx.exportTo(out);
+    fx = await buildExportedFixture();
+    out = fx.out;
   }, 30_000);
   afterAll(async () => fx.cleanup());
 
-  const copy = (name: string): Promise<string> => copyPackage(out, join(fx.dir, name));
+  const copy = (name: string): Promise<string> => fx.copy(name);
 
   it('holds the reports, the run manifests and evaluations of the sealed runs in the period, and the public key but never the private one', async () => {
     const pkg = await readPackage(out);
