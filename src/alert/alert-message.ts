@@ -72,6 +72,9 @@ export function findingMessage(kind: 'alert' | 'reminder' | 'resolved', f: Findi
   };
 }
 
+/** A digest or a test message is about no one finding. */
+const ABOUT_NO_FINDING = { type: null, findingId: null, subject: null, scope: null, firstSeenAt: null, runId: null } as const;
+
 export function digestMessage(items: readonly AlertMessage[], at: string): AlertMessage {
   const orgs = [...new Set(items.map((i) => i.org))].sort();
   return {
@@ -80,13 +83,8 @@ export function digestMessage(items: readonly AlertMessage[], at: string): Alert
     severity: items.some((i) => i.severity === 'high') ? 'high' : items.some((i) => i.severity === 'medium') ? 'medium' : 'low',
     title: `Evidentia digest: ${items.length} ${items.length === 1 ? 'notice' : 'notices'}`,
     text: items.map((i) => `• ${i.title}`).join('\n'),
-    type: null,
-    findingId: null,
-    subject: null,
-    scope: null,
-    firstSeenAt: null,
+    ...ABOUT_NO_FINDING,
     at,
-    runId: null,
     items: [...items],
   };
 }
@@ -98,12 +96,7 @@ export function testMessage(channel: string, at: string): AlertMessage {
     severity: 'low',
     title: `Evidentia test message for channel ${channel}`,
     text: 'If you can read this, alerts from Evidentia reach this channel. Nothing needs to be done.',
-    type: null,
-    findingId: null,
-    subject: null,
-    scope: null,
-    firstSeenAt: null,
+    ...ABOUT_NO_FINDING,
     at,
-    runId: null,
   };
 }
