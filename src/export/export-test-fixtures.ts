@@ -8,7 +8,8 @@ import { createApp, createAppGrant } from '../../rules/ai-catalog/app-factories.
 import { parseConfigText, type AgentConfig } from '../config/agent-config.ts';
 import type { Entity, EntityKind } from '../core/model.ts';
 import { evaluateStoredRun } from '../evaluate/evaluate-run.ts';
-import { createAccount, createMfa, createOutcome, createRoleAssignment } from '../evaluate/test-factories.ts';
+import { createAccount, createMfa, createRoleAssignment } from '../evaluate/test-factories.ts';
+import { recordM365Streams } from '../../test/support/seed-run.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import { readPackage } from './package-reader.ts';
@@ -53,13 +54,7 @@ async function addRun(store: EvidenceStore, config: AgentConfig, spec: { started
     ['app_grant', [createAppGrant({ key: 'g-claude-ann', appKey: claude.key, principalKey: 'u-ann', scopes: ['User.Read', 'Mail.Read'] })]],
   ];
   if (!spec.noMfa) streams.push(['mfa', [...users, lee].map((a) => createMfa({ key: `mfa-${a.key}`, accountKey: a.key, registered: a.key !== 'u-cy' && a.key !== 'u-bob' }))]);
-  for (const [entity, entities] of streams) {
-    const ref = { connector: 'm365', instance: 'm365-main', stream: entity };
-    const body = JSON.stringify({ value: entities.map((e) => e.key), at: spec.startedAt });
-    await store.recordPage(run.id, { ...ref, seq: 1, method: 'GET', url: `https://graph.example.test/${entity}`, status: 200, contentType: 'application/json', body, receivedAt: spec.startedAt });
-    await store.recordEntities(run.id, ref, entities.map((e) => ({ ...e, source: { ...e.source, org: 'contoso' } })));
-    await store.recordStreamOutcome(run.id, createOutcome({ ...ref, entity, records: entities.length, startedAt: spec.startedAt, finishedAt: spec.startedAt }));
-  }
+  await recordM365Streams(store, run, streams);
   if (spec.interrupted) {
     await store.finishRun(run.id, { finishedAt: spec.startedAt, status: 'interrupted' });
     return run.id;

@@ -11,7 +11,8 @@ import { parseConfigText } from '../config/agent-config.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { Entity, EntityKind } from '../core/model.ts';
 import { evaluateStoredRun } from '../evaluate/evaluate-run.ts';
-import { createAccount, createMfa, createOutcome, createRoleAssignment } from '../evaluate/test-factories.ts';
+import { createAccount, createMfa, createRoleAssignment } from '../evaluate/test-factories.ts';
+import { recordM365Streams } from '../../test/support/seed-run.ts';
 import type { EvidenceStore } from '../store/evidence-store.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import { loadMetrics } from './load-metrics.ts';
@@ -42,14 +43,7 @@ async function addRun(store: EvidenceStore, config: AgentConfig, spec: RunSpec):
     ['app_grant', apps.filter((e) => e.kind === 'app_grant')],
   ];
   if (!spec.noMfa) streams.push(['mfa', [...users, lee].map((a) => createMfa({ key: `mfa-${a.key}`, accountKey: a.key, registered: a.key !== 'u-cy' }))]);
-  for (const [entity, entities] of streams) {
-    const ref = { connector: 'm365', instance: 'm365-main', stream: entity };
-    // The engine passes nothing without raw pages behind it.
-    const body = JSON.stringify({ value: entities.map((e) => e.key), at: spec.startedAt });
-    await store.recordPage(run.id, { ...ref, seq: 1, method: 'GET', url: `https://graph.example.test/${entity}`, status: 200, contentType: 'application/json', body, receivedAt: spec.startedAt });
-    await store.recordEntities(run.id, ref, entities.map((e) => ({ ...e, source: { ...e.source, org: 'contoso' } })));
-    await store.recordStreamOutcome(run.id, createOutcome({ ...ref, entity, records: entities.length, startedAt: spec.startedAt, finishedAt: spec.startedAt }));
-  }
+  await recordM365Streams(store, run, streams);
   await store.finishRun(run.id, { finishedAt: spec.startedAt, status: 'complete' });
   await evaluateStoredRun(store, run.id, config, allRules, () => new Date(spec.startedAt));
   return run.id;

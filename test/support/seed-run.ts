@@ -1,4 +1,5 @@
-import type { Entity } from '../../src/core/model.ts';
+import type { Entity, EntityKind } from '../../src/core/model.ts';
+import { createOutcome } from '../../src/evaluate/test-factories.ts';
 import type { StreamOutcome } from '../../src/core/stream-outcome.ts';
 import type { EvidenceStore, RunRecord } from '../../src/store/evidence-store.ts';
 
@@ -18,4 +19,24 @@ export async function seedRun(store: EvidenceStore, org: string, startedAt: stri
   }
   const status = outcomes.every((o) => o.status === 'complete') ? 'complete' : 'partial';
   return store.finishRun(run.id, { finishedAt: startedAt, status });
+}
+
+/**
+ * Records streams of the Microsoft 365 instance `m365-main` into a running run of `org`, one per
+ * entity kind, as the collector would: its page (unique to the run's start), its entities, its
+ * outcome (complete unless `outcome` says otherwise). Sealing and evaluating stay with the caller.
+ */
+export async function recordM365Streams(
+  store: EvidenceStore,
+  run: { id: number; org: string; startedAt: string },
+  streams: readonly (readonly [EntityKind, readonly Entity[], Partial<StreamOutcome>?])[],
+): Promise<void> {
+  for (const [entity, entities, outcome] of streams) {
+    const ref = { connector: 'm365', instance: 'm365-main', stream: entity };
+    // Rules refuse to pass without raw pages behind the result, so each stream gets its page.
+    const body = JSON.stringify({ value: entities.map((e) => e.key), at: run.startedAt });
+    await store.recordPage(run.id, { ...ref, seq: 1, method: 'GET', url: `https://graph.example.test/${entity}`, status: 200, contentType: 'application/json', body, receivedAt: run.startedAt });
+    await store.recordEntities(run.id, ref, entities.map((e) => ({ ...e, source: { ...e.source, org: run.org } })));
+    await store.recordStreamOutcome(run.id, createOutcome({ ...ref, entity, records: entities.length, startedAt: run.startedAt, finishedAt: run.startedAt, ...outcome }));
+  }
 }
